@@ -1,0 +1,64 @@
+# The two commands of the quick start are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+# When DATABASE_URL is unset, start the private PostgreSQL under var/ and use it.
+WITH_DATABASE = if [ -z "$$DATABASE_URL" ]; then \
+	  DATABASE_URL="$$($(BIN)/python -W ignore -m config.embedded_postgres url)" || exit 1; \
+	  export DATABASE_URL; EMBEDDED=1; fi
+
+.PHONY: install run test lint stack bench messages clean-db
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	@$(WITH_DATABASE); \
+	trap 'if [ -n "$$EMBEDDED" ]; then echo "Stopping the embedded PostgreSQL"; $(BIN)/python -W ignore -m config.embedded_postgres stop; fi' EXIT; \
+	$(BIN)/python manage.py migrate --noinput && \
+	$(BIN)/python manage.py seed_demo && \
+	if [ -z "$$CELERY_BROKER_URL" ]; then echo "No CELERY_BROKER_URL: tasks run in-process; periodic jobs run only under 'make stack'."; fi && \
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: $(STAMP)
+	@$(WITH_DATABASE); \
+	$(BIN)/ruff check . && \
+	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test && \
+	$(BIN)/pytest -n $${TEST_WORKERS:-2} $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Production-shaped processes without Docker: gunicorn, a Celery worker and Celery beat.
+stack: $(STAMP)
+	@$(WITH_DATABASE); \
+	export CELERY_BROKER_URL="$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0}"; \
+	trap 'kill 0; if [ -n "$$EMBEDDED" ]; then $(BIN)/python -W ignore -m config.embedded_postgres stop; fi' EXIT; \
+	$(BIN)/python manage.py migrate --noinput && \
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0 && \
+	$(BIN)/python manage.py seed_demo && \
+	{ $(BIN)/gunicorn config.wsgi --bind 127.0.0.1:8000 --workers 3 --access-logfile - & \
+	  $(BIN)/celery -A config worker --loglevel INFO --concurrency 2 & \
+	  $(BIN)/celery -A config beat --loglevel INFO --schedule var/celerybeat-schedule & \
+	  wait; }
+
+bench: $(STAMP)
+	@$(WITH_DATABASE); \
+	for script in tests/bench/bench_*.py; do $(BIN)/python "$$script" || exit 1; done
+
+# Regenerate the translation catalogues after changing strings (needs GNU gettext).
+messages: $(STAMP)
+	$(BIN)/python manage.py makemessages --locale zh_Hans --locale vi --ignore ".venv/*" --ignore "var/*"
+	$(BIN)/python manage.py compilemessages --ignore ".venv/*"
+
+clean-db:
+	-$(BIN)/python -W ignore -m config.embedded_postgres stop
+	rm -rf var/postgres

@@ -1,0 +1,248 @@
+"""The alliance's operations console for membership: review, approve, reject, suspend."""
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.shortcuts import render
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from alliance import services
+from alliance.forms import ReasonForm
+from alliance.models import ApiKey, Member, MembershipApplication, MembershipEvent, User
+from config.exceptions import ApplicationError
+
+
+class MembershipEventInline(admin.TabularInline):
+    """The decisions taken, read-only: who did what, when and why."""
+
+    model = MembershipEvent
+    fk_name = "application"
+    fields = ["created_at", "action", "actor", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["created_at"]
+    verbose_name_plural = gettext_lazy("History")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class MemberEventInline(MembershipEventInline):
+    fk_name = "member"
+    fields = ["created_at", "action", "actor", "subject_user", "reason", "details"]
+    readonly_fields = fields
+
+
+def _run_for_each(request, queryset, service, success_message, **kwargs) -> None:
+    done = 0
+    for obj in queryset:
+        try:
+            service(obj, **kwargs)
+            done += 1
+        except ApplicationError as error:
+            messages.error(request, f"{obj}: {error.message}")
+    if done:
+        messages.success(request, success_message % {"count": done})
+
+
+def _reason_page(request, *, title: str, queryset, action: str, form=None):
+    return render(
+        request,
+        "admin/alliance/reason_form.html",
+        {
+            **admin.site.each_context(request),
+            "title": title,
+            "objects": queryset,
+            "form": form or ReasonForm(),
+            "action": action,
+            "opts": queryset.model._meta,
+        },
+    )
+
+
+@admin.register(MembershipApplication)
+class MembershipApplicationAdmin(admin.ModelAdmin):
+    list_display = [
+        "legal_name",
+        "country",
+        "registration_number",
+        "roles_display",
+        "contact_name",
+        "status",
+        "submitted_at",
+        "decided_by",
+    ]
+    list_filter = ["status", "country", "submitted_at"]
+    search_fields = ["legal_name", "local_name", "registration_number", "email", "contact_name"]
+    list_select_related = ["decided_by"]
+    date_hierarchy = "submitted_at"
+    actions = ["approve", "reject"]
+    inlines = [MembershipEventInline]
+    readonly_fields = [
+        "status",
+        "submitted_at",
+        "terms_accepted_at",
+        "decided_at",
+        "decided_by",
+        "rejection_reason",
+        "member",
+        "licence_link",
+    ]
+    exclude = ["business_licence"]
+
+    @admin.display(description=gettext_lazy("business roles"))
+    def roles_display(self, obj):
+        return ", ".join(obj.business_roles)
+
+    @admin.display(description=gettext_lazy("business licence"))
+    def licence_link(self, obj):
+        if not obj.business_licence:
+            return "—"
+        return format_html('<a href="{}">{}</a>', obj.business_licence.url, _("Open the licence"))
+
+    def has_add_permission(self, request):
+        return False  # applications come from the public form only
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.readonly_fields
+        return [f.name for f in self.model._meta.fields if f.name != "business_licence"] + [
+            "licence_link"
+        ]
+
+    @admin.action(description=gettext_lazy("Approve the selected applications"))
+    def approve(self, request: HttpRequest, queryset: QuerySet):
+        _run_for_each(
+            request,
+            queryset,
+            lambda application: services.application_approve(application=application, actor=request.user),
+            _("%(count)d application(s) approved; invitations are on their way."),
+        )
+
+    @admin.action(description=gettext_lazy("Reject the selected applications…"))
+    def reject(self, request: HttpRequest, queryset: QuerySet):
+        if "confirm" not in request.POST:
+            return _reason_page(
+                request, title=_("Reject applications"), queryset=queryset, action="reject"
+            )
+        form = ReasonForm(request.POST)
+        if not form.is_valid():
+            return _reason_page(
+                request, title=_("Reject applications"), queryset=queryset, action="reject", form=form
+            )
+        _run_for_each(
+            request,
+            queryset,
+            lambda application: services.application_reject(
+                application=application, actor=request.user, reason=form.cleaned_data["reason"]
+            ),
+            _("%(count)d application(s) rejected; the applicants are told why."),
+        )
+        return None
+
+
+@admin.register(Member)
+class MemberAdmin(admin.ModelAdmin):
+    list_display = ["legal_name", "local_name", "country", "status", "contact_name", "joined_at"]
+    list_filter = ["status", "country"]
+    search_fields = ["legal_name", "local_name", "registration_number", "email"]
+    readonly_fields = ["status", "suspension_reason", "joined_at"]
+    actions = ["suspend", "reactivate"]
+    inlines = [MemberEventInline]
+
+    def has_add_permission(self, request):
+        return False  # members come from approved applications
+
+    @admin.action(description=gettext_lazy("Suspend the selected members…"))
+    def suspend(self, request, queryset):
+        if "confirm" not in request.POST:
+            return _reason_page(request, title=_("Suspend members"), queryset=queryset, action="suspend")
+        form = ReasonForm(request.POST)
+        if not form.is_valid():
+            return _reason_page(
+                request, title=_("Suspend members"), queryset=queryset, action="suspend", form=form
+            )
+        _run_for_each(
+            request,
+            queryset,
+            lambda member: services.member_suspend(
+                member=member, actor=request.user, reason=form.cleaned_data["reason"]
+            ),
+            _("%(count)d member(s) suspended; their people and API keys are shut out."),
+        )
+        return None
+
+    @admin.action(description=gettext_lazy("Reactivate the selected members"))
+    def reactivate(self, request, queryset):
+        _run_for_each(
+            request,
+            queryset,
+            lambda member: services.member_reactivate(member=member, actor=request.user),
+            _("%(count)d member(s) reactivated."),
+        )
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "member", "role", "is_active", "is_staff", "last_login"]
+    list_filter = ["is_staff", "is_active", "role", "member__country"]
+    list_select_related = ["member"]
+    search_fields = ["email", "full_name", "member__legal_name"]
+    autocomplete_fields = ["member"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (gettext_lazy("Person"), {"fields": ["full_name", "language", "member", "role"]}),
+        (
+            gettext_lazy("Permissions"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        (gettext_lazy("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]}),
+    ]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ["name", "prefix", "member", "scopes", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at", "member__country"]
+    search_fields = ["name", "prefix", "member__legal_name"]
+    list_select_related = ["member"]
+    readonly_fields = [f.name for f in ApiKey._meta.fields]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False  # keys are created by members, who alone see the secret
+
+    @admin.action(description=gettext_lazy("Revoke the selected API keys"))
+    def revoke(self, request, queryset):
+        _run_for_each(
+            request,
+            queryset,
+            lambda api_key: services.api_key_revoke(api_key=api_key, actor=request.user),
+            _("%(count)d API key(s) revoked."),
+        )
+
+
+@admin.register(MembershipEvent)
+class MembershipEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "action", "actor", "member", "application", "subject_user", "reason"]
+    list_filter = ["action", "created_at"]
+    search_fields = ["member__legal_name", "application__legal_name", "actor__email", "reason"]
+    list_select_related = ["actor", "member", "application", "subject_user"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

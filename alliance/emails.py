@@ -1,0 +1,62 @@
+"""Onboarding emails, each rendered in its recipient's language."""
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from alliance.models import MembershipApplication, User
+
+
+def _send(*, template: str, to: str, language: str, context: dict) -> None:
+    with translation.override(language):
+        context = {**context, "site_url": settings.SITE_URL}
+        subject = render_to_string(f"alliance/emails/{template}_subject.txt", context)
+        body = render_to_string(f"alliance/emails/{template}.txt", context)
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()), body=body, to=[to]
+    )
+    message.send()
+
+
+def invitation_url(user: User) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("invitation_accept", kwargs={"uidb64": uid, "token": token})
+    return f"{settings.SITE_URL}{path}"
+
+
+def send_application_received(*, application_id: int) -> None:
+    application = MembershipApplication.objects.get(pk=application_id)
+    _send(
+        template="application_received",
+        to=application.email,
+        language=application.language,
+        context={"application": application},
+    )
+
+
+def send_application_rejected(*, application_id: int) -> None:
+    application = MembershipApplication.objects.get(pk=application_id)
+    _send(
+        template="application_rejected",
+        to=application.email,
+        language=application.language,
+        context={"application": application},
+    )
+
+
+def send_invitation(*, user_id: int) -> None:
+    user = User.objects.select_related("member").get(pk=user_id)
+    if not user.is_active or user.has_usable_password():
+        return  # already accepted, or deactivated since: nothing to send
+    _send(
+        template="invitation",
+        to=user.email,
+        language=user.language,
+        context={"user": user, "member": user.member, "url": invitation_url(user)},
+    )

@@ -1,0 +1,133 @@
+"""Portal forms; they validate input and hand it to services, never saving models themselves."""
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from phonenumber_field.formfields import PhoneNumberField
+
+from alliance.constants import ALLIANCE_COUNTRIES, ApiScope, BusinessRole, UserRole
+from alliance.middleware import suspended_message
+from alliance.validators import normalise_registration_number, validate_business_licence
+
+
+def alliance_country_choices():
+    return [("", _("Choose a country"))] + [
+        (code, name) for code, name in countries if code in ALLIANCE_COUNTRIES
+    ]
+
+
+class ApplicationForm(forms.Form):
+    legal_name = forms.CharField(label=_("Legal name"), max_length=200)
+    local_name = forms.CharField(
+        label=_("Name in local script"),
+        max_length=200,
+        required=False,
+        help_text=_("For example 重庆渝新欧物流有限公司 or Công ty TNHH Vận tải Hà Nội."),
+    )
+    country = forms.ChoiceField(label=_("Country of registration"), choices=alliance_country_choices)
+    registration_number = forms.CharField(
+        label=_("Company registration number"),
+        max_length=40,
+        help_text=_("In China, the 18-character unified social credit code."),
+    )
+    business_roles = forms.MultipleChoiceField(
+        label=_("What your company offers the alliance"),
+        choices=BusinessRole.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    fleet_size = forms.IntegerField(
+        label=_("Fleet size (lorries)"),
+        min_value=1,
+        max_value=100000,
+        required=False,
+        help_text=_("Required for carriers."),
+    )
+    contact_name = forms.CharField(label=_("Contact person"), max_length=150)
+    email = forms.EmailField(label=_("Contact email"))
+    phone = PhoneNumberField(
+        label=_("Contact phone"),
+        help_text=_("International format, for example +86 23 6000 0000."),
+    )
+    address = forms.CharField(label=_("Registered address"), widget=forms.Textarea(attrs={"rows": 3}))
+    business_licence = forms.FileField(
+        label=_("Business licence"),
+        help_text=_("PDF, JPEG or PNG, at most 5 MB."),
+        validators=[validate_business_licence],
+    )
+    accept_terms = forms.BooleanField(
+        label=_("I accept the alliance's terms of membership on behalf of my company."),
+        error_messages={"required": _("You must accept the alliance's terms to apply.")},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        country = cleaned.get("country")
+        number = cleaned.get("registration_number")
+        if country and number:
+            try:
+                cleaned["registration_number"] = normalise_registration_number(
+                    country=country, number=number
+                )
+            except ValidationError as error:
+                self.add_error("registration_number", error)
+        roles = cleaned.get("business_roles") or []
+        if BusinessRole.CARRIER in roles and not cleaned.get("fleet_size"):
+            self.add_error("fleet_size", _("Carriers must tell us how many lorries they run."))
+        if BusinessRole.CARRIER not in roles:
+            cleaned["fleet_size"] = None
+        return cleaned
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.EmailField(
+        label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("The email or password is not right. Please try again."),
+    }
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if user.member_id and not user.member.is_active:
+            raise ValidationError(suspended_message(), code="suspended")
+
+
+class InviteColleagueForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    email = forms.EmailField(label=_("Email"))
+    role = forms.ChoiceField(label=_("Role"), choices=UserRole.choices, initial=UserRole.VIEWER)
+
+
+class ChangeRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=UserRole.choices)
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What the key is for, for example 'Telematics gateway'."),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("Scopes"),
+        choices=ApiScope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one scope.")},
+    )
+
+
+class DirectoryFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    country = forms.ChoiceField(label=_("Country"), choices=alliance_country_choices, required=False)
+    role = forms.ChoiceField(
+        label=_("Role"), choices=[("", _("Any role"))] + BusinessRole.choices, required=False
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
+    )

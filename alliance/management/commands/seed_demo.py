@@ -1,0 +1,26 @@
+import os
+
+from django.core.management.base import BaseCommand
+
+from alliance import demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo network and member companies. Safe to run again: nothing is duplicated."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--password",
+            default=os.environ.get("DEMO_PASSWORD", "lorry-demo-2026"),
+            help="Password of every demo account (default: $DEMO_PASSWORD or lorry-demo-2026).",
+        )
+
+    def handle(self, *args, password: str, **options):
+        demo.seed_demo(password=password)
+        self.stdout.write(self.style.SUCCESS("Demo data is in place. Sign in at http://127.0.0.1:8000/"))
+        for label, email in [
+            ("Alliance admin (Django admin at /admin/)", demo.ADMIN_EMAIL),
+            ("Demo member admin (Chongqing Yuxin)", demo.DEMO_MEMBER_EMAIL),
+            ("Demo dispatcher", "dispatch@yuxin-logistics.example"),
+        ]:
+            self.stdout.write(f"  {label}: {email} / {password}")

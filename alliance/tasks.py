@@ -1,0 +1,20 @@
+"""Emails of onboarding, sent by workers after the transaction that caused them commits."""
+
+from celery import shared_task
+
+from alliance import emails
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, retry_jitter=True, max_retries=8)
+def send_application_received(*, application_id: int) -> None:
+    emails.send_application_received(application_id=application_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, retry_jitter=True, max_retries=8)
+def send_application_rejected(*, application_id: int) -> None:
+    emails.send_application_rejected(application_id=application_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, retry_jitter=True, max_retries=8)
+def send_invitation(*, user_id: int) -> None:
+    emails.send_invitation(user_id=user_id)

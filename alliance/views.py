@@ -1,0 +1,223 @@
+"""Portal pages of the alliance app: apply, dashboard, directory, colleagues and API keys."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import FormView, TemplateView
+from django_ratelimit.decorators import ratelimit
+
+from alliance import selectors, services
+from alliance.forms import (
+    ApiKeyForm,
+    ApplicationForm,
+    ChangeRoleForm,
+    DirectoryFilterForm,
+    InviteColleagueForm,
+    LoginForm,
+)
+from alliance.models import ApiKey, User
+from config.exceptions import ApplicationError
+
+PAGE_SIZE = 25
+
+
+class MemberRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
+    """A signed-in person of an active member (staff may look at member-wide pages too)."""
+
+    allow_staff = False
+
+    def test_func(self):
+        user = self.request.user
+        return bool(user.member_id) or (self.allow_staff and user.is_staff)
+
+
+class MemberAdminRequiredMixin(MemberRequiredMixin):
+    def test_func(self):
+        return self.request.user.is_member_admin
+
+
+@method_decorator(
+    ratelimit(key="ip", rate=lambda group, request: settings.LOGIN_RATE, method="POST", block=True),
+    name="post",
+)
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+
+class InvitationAcceptView(auth_views.PasswordResetConfirmView):
+    """The invitation link: a new colleague chooses a password, then is signed in."""
+
+    template_name = "alliance/invitation_accept.html"
+    post_reset_login = True
+    post_reset_login_backend = "alliance.backends.MemberAwareModelBackend"
+    success_url = reverse_lazy("alliance:dashboard")
+    reset_url_token = "choose-password"
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Your password is set. Welcome to the Lorry Alliance Platform."))
+        return super().form_valid(form)
+
+
+@method_decorator(
+    ratelimit(
+        key="ip", rate=lambda group, request: settings.APPLICATION_RATE, method="POST", block=True
+    ),
+    name="post",
+)
+class ApplyView(FormView):
+    template_name = "alliance/apply.html"
+    form_class = ApplicationForm
+
+    def form_valid(self, form):
+        data = dict(form.cleaned_data)
+        data.pop("accept_terms")
+        data["phone"] = str(data["phone"])
+        try:
+            services.application_submit(**data, language=get_language())
+        except ApplicationError as error:
+            form.add_error(error.field, error.message)
+            return self.form_invalid(form)
+        return redirect("alliance:apply_done")
+
+
+class ApplyDoneView(TemplateView):
+    template_name = "alliance/apply_done.html"
+
+
+class DashboardView(LoginRequiredMixin, TemplateView):
+    template_name = "alliance/dashboard.html"
+
+
+class DirectoryView(MemberRequiredMixin, TemplateView):
+    template_name = "alliance/directory.html"
+    allow_staff = True
+
+    def get_context_data(self, **kwargs):
+        form = DirectoryFilterForm(self.request.GET or None)
+        filters = form.cleaned_data if form.is_valid() else {}
+        members = selectors.member_directory(
+            search=filters.get("q", ""),
+            country=filters.get("country", ""),
+            role=filters.get("role", ""),
+        )
+        page = Paginator(members, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        return super().get_context_data(
+            form=form, page=page, members=page.object_list, query=query.urlencode(), **kwargs
+        )
+
+
+class ColleaguesView(MemberAdminRequiredMixin, View):
+    template_name = "alliance/colleagues.html"
+
+    def get(self, request, form=None):
+        colleagues = selectors.member_colleagues(member=request.user.member)
+        return render(
+            request,
+            self.template_name,
+            {
+                "colleagues": colleagues,
+                "form": form or InviteColleagueForm(),
+                "role_form": ChangeRoleForm(),
+            },
+            status=400 if form is not None else 200,
+        )
+
+    def post(self, request):
+        form = InviteColleagueForm(request.POST)
+        if not form.is_valid():
+            return self.get(request, form=form)
+        try:
+            user = services.user_invite(
+                member=request.user.member,
+                actor=request.user,
+                language=get_language(),
+                **form.cleaned_data,
+            )
+        except ApplicationError as error:
+            form.add_error(error.field, error.message)
+            return self.get(request, form=form)
+        messages.success(
+            request, _("%(email)s has been invited and will receive an email.") % {"email": user.email}
+        )
+        return redirect("alliance:colleagues")
+
+
+class ColleagueActionView(MemberAdminRequiredMixin, View):
+    """POST-only changes to one colleague: role, deactivation, reactivation."""
+
+    def post(self, request, pk: int, action: str):
+        try:
+            colleague = selectors.member_colleague(member=request.user.member, pk=pk)
+        except User.DoesNotExist as missing:
+            raise Http404 from missing
+        try:
+            if action == "role":
+                form = ChangeRoleForm(request.POST)
+                if not form.is_valid():
+                    raise ApplicationError(_("Choose a valid role."))
+                services.user_change_role(user=colleague, actor=request.user, role=form.cleaned_data["role"])
+                messages.success(request, _("The role of %(user)s was changed.") % {"user": colleague.get_full_name()})
+            elif action == "deactivate":
+                services.user_deactivate(user=colleague, actor=request.user)
+                messages.success(request, _("%(user)s can no longer sign in.") % {"user": colleague.get_full_name()})
+            elif action == "reactivate":
+                services.user_reactivate(user=colleague, actor=request.user)
+                messages.success(request, _("%(user)s can sign in again.") % {"user": colleague.get_full_name()})
+            else:
+                raise Http404
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        return redirect("alliance:colleagues")
+
+
+class ApiKeysView(MemberAdminRequiredMixin, View):
+    template_name = "alliance/api_keys.html"
+
+    def get(self, request, form=None, new_key=None):
+        keys = selectors.member_api_keys(member=request.user.member)
+        return render(
+            request,
+            self.template_name,
+            {"api_keys": keys, "form": form or ApiKeyForm(), "new_key": new_key},
+            status=400 if form is not None and form.errors else 200,
+        )
+
+    def post(self, request):
+        form = ApiKeyForm(request.POST)
+        if not form.is_valid():
+            return self.get(request, form=form)
+        try:
+            api_key, raw_key = services.api_key_create(
+                member=request.user.member, actor=request.user, **form.cleaned_data
+            )
+        except ApplicationError as error:
+            form.add_error(error.field, error.message)
+            return self.get(request, form=form)
+        # The raw key is rendered in this response only; it is never stored or shown again.
+        return self.get(request, new_key={"api_key": api_key, "raw": raw_key})
+
+
+class ApiKeyRevokeView(MemberAdminRequiredMixin, View):
+    def post(self, request, pk: int):
+        try:
+            api_key = selectors.member_api_keys(member=request.user.member).get(pk=pk)
+        except ApiKey.DoesNotExist as missing:
+            raise Http404 from missing
+        try:
+            services.api_key_revoke(api_key=api_key, actor=request.user)
+            messages.success(request, _("The key %(name)s was revoked.") % {"name": api_key.name})
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        return redirect(reverse("alliance:api_keys"))

@@ -1,0 +1,79 @@
+"""One error vocabulary for the whole platform and one JSON shape for API errors.
+
+Every API error answers ``{"error": {"code": ..., "message": ..., "fields": {...}}}``:
+``code`` is stable and machine-readable, ``message`` is for a person, and
+``fields`` (validation errors only) maps each field to its messages.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+
+class ApplicationError(Exception):
+    """A business rule refused the request; ``message`` is shown to the person."""
+
+    code = "application_error"
+    http_status = 400
+
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code:
+            self.code = code
+
+
+def _flatten(detail):
+    if isinstance(detail, dict):
+        return {key: _flatten(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [str(item) if not isinstance(item, dict | list) else _flatten(item) for item in detail]
+    return [str(detail)]
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, ApplicationError):
+        fields = {exc.field: [exc.message]} if exc.field else None
+        return _error_response(exc.http_status, exc.code, exc.message, fields)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        if not isinstance(fields, dict):
+            fields = {"non_field_errors": fields}
+        return _error_response(
+            response.status_code,
+            "invalid",
+            _("The request has invalid fields; see 'fields' for each one."),
+            fields,
+            headers=response.headers,
+        )
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+    code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+    return _error_response(response.status_code, code, str(detail), None, headers=response.headers)
+
+
+def _error_response(http_status, code, message, fields, headers=None):
+    body = {"error": {"code": code, "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    response = Response(body, status=http_status or status.HTTP_400_BAD_REQUEST)
+    for name, value in (headers or {}).items():
+        if name.lower() in {"www-authenticate", "retry-after"}:
+            response[name] = value
+    return response

@@ -1,0 +1,169 @@
+"""Fixtures shared by the suite: real services, or a clear skip (or failure) when one is missing."""
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import redis
+
+from tests.factories import MemberFactory, StaffFactory, UserFactory
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def missing_service(reason: str):
+    """Skip with the reason, or fail the run when REQUIRE_SERVICES=1 says the service must be there."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        missing_service(f"no Redis answers at {REDIS_URL} ({error.__class__.__name__})")
+    return REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if not Path(CHROMIUM).exists():
+        missing_service(
+            f"no Chromium at {CHROMIUM}; install Debian's chromium package to run browser tests"
+        )
+    return CHROMIUM
+
+
+@pytest.fixture
+def member():
+    return MemberFactory()
+
+
+@pytest.fixture
+def member_admin(member):
+    return UserFactory(member=member)
+
+
+@pytest.fixture
+def staff():
+    return StaffFactory()
+
+
+def database_url_of(settings_dict: dict) -> str:
+    """The URL of the database the tests use (the test database), for a worker process."""
+    host = settings_dict["HOST"] or ""
+    user = settings_dict["USER"] or "postgres"
+    password = f":{quote(settings_dict['PASSWORD'])}" if settings_dict["PASSWORD"] else ""
+    name = settings_dict["NAME"]
+    if host.startswith("/"):
+        return f"postgres://{user}{password}@/{quote(host, safe='')}/{name}"
+    port = f":{settings_dict['PORT']}" if settings_dict["PORT"] else ""
+    return f"postgres://{user}{password}@{host}{port}/{name}"
+
+
+@pytest.fixture
+def celery_worker(transactional_db, redis_url, tmp_path, settings):
+    """A real ``celery worker`` process on its own queue, sharing the test database.
+
+    Its emails land as files in the returned folder.
+    """
+    from django.db import connection
+
+    from config.celery_app import app
+
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DATABASE_URL": database_url_of(connection.settings_dict),
+        "CELERY_BROKER_URL": redis_url,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        # django-environ drops the first slash of the path, hence four.
+        "EMAIL_URL": f"filemail:///{mail_dir}",
+        "SITE_URL": "http://testserver",
+    }
+    celery = shutil.which("celery", path=str(Path(sys.executable).parent))
+    process = subprocess.Popen(
+        [celery, "-A", "config", "worker", "--pool", "solo", "--queues", queue,
+         "--hostname", f"{queue}@localhost",
+         "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    try:
+        with celery_broker(redis_url, task_always_eager=False, task_default_queue=queue):
+            _wait_for_worker(app, queue, process)
+            yield mail_dir
+    finally:
+        process.terminate()
+        try:
+            output, _ = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+        # Shown by pytest when the test fails, to tell why the worker did not deliver.
+        print(f"--- celery worker output ---\n{output}")
+
+
+@contextlib.contextmanager
+def celery_broker(url: str, **conf):
+    """Point this process's Celery app at another broker for the block, then restore it."""
+    from config.celery_app import app
+
+    previous = {key: app.conf[key] for key in ["broker_url", *conf]}
+
+    def reset_connections():
+        # Pools hold connections to the old broker; drop them so the next publish reconnects.
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    app.conf.update(broker_url=url, **conf)
+    reset_connections()
+    try:
+        yield app
+    finally:
+        app.conf.update(**previous)
+        reset_connections()
+
+
+def _wait_for_worker(app, queue: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the Celery worker exited early:\n{process.stdout.read()}")
+        replies = app.control.ping(destination=[f"{queue}@localhost"], timeout=1.0) or []
+        if replies:
+            return
+        time.sleep(0.5)
+    raise RuntimeError("the Celery worker did not answer within 60 seconds")
+
+
+def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.2):
+    """Poll until ``predicate()`` is truthy (for work done by another process)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    return predicate()
