@@ -119,7 +119,9 @@ class MembershipApplicationAdmin(admin.ModelAdmin):
         _run_for_each(
             request,
             queryset,
-            lambda application: services.application_approve(application=application, actor=request.user),
+            lambda application: services.application_approve(
+                application=application, actor=request.user
+            ),
             _("%(count)d application(s) approved; invitations are on their way."),
         )
 
@@ -132,7 +134,11 @@ class MembershipApplicationAdmin(admin.ModelAdmin):
         form = ReasonForm(request.POST)
         if not form.is_valid():
             return _reason_page(
-                request, title=_("Reject applications"), queryset=queryset, action="reject", form=form
+                request,
+                title=_("Reject applications"),
+                queryset=queryset,
+                action="reject",
+                form=form,
             )
         _run_for_each(
             request,
@@ -160,7 +166,9 @@ class MemberAdmin(admin.ModelAdmin):
     @admin.action(description=gettext_lazy("Suspend the selected members…"))
     def suspend(self, request, queryset):
         if "confirm" not in request.POST:
-            return _reason_page(request, title=_("Suspend members"), queryset=queryset, action="suspend")
+            return _reason_page(
+                request, title=_("Suspend members"), queryset=queryset, action="suspend"
+            )
         form = ReasonForm(request.POST)
         if not form.is_valid():
             return _reason_page(
@@ -210,7 +218,15 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["name", "prefix", "member", "scopes", "created_at", "last_used_at", "revoked_at"]
+    list_display = [
+        "name",
+        "prefix",
+        "member",
+        "scopes",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     list_filter = ["revoked_at", "member__country"]
     search_fields = ["name", "prefix", "member__legal_name"]
     list_select_related = ["member"]
@@ -232,7 +248,15 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 @admin.register(MembershipEvent)
 class MembershipEventAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "action", "actor", "member", "application", "subject_user", "reason"]
+    list_display = [
+        "created_at",
+        "action",
+        "actor",
+        "member",
+        "application",
+        "subject_user",
+        "reason",
+    ]
     list_filter = ["action", "created_at"]
     search_fields = ["member__legal_name", "application__legal_name", "actor__email", "reason"]
     list_select_related = ["actor", "member", "application", "subject_user"]

@@ -33,9 +33,7 @@ class ApiScope(models.TextChoices):
     WEBHOOKS_MANAGE = "webhooks:manage", _("Manage webhooks")
 
 
-READ_SCOPES = frozenset(
-    {ApiScope.MEMBERS_READ, ApiScope.TRIPS_READ, ApiScope.ORDERS_READ}
-)
+READ_SCOPES = frozenset({ApiScope.MEMBERS_READ, ApiScope.TRIPS_READ, ApiScope.ORDERS_READ})
 
 # A person signed in to the portal acts with the scopes of their role; an API
 # key carries the scopes it was created with.

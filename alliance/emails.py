@@ -17,9 +17,7 @@ def _send(*, template: str, to: str, language: str, context: dict) -> None:
         context = {**context, "site_url": settings.SITE_URL}
         subject = render_to_string(f"alliance/emails/{template}_subject.txt", context)
         body = render_to_string(f"alliance/emails/{template}.txt", context)
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()), body=body, to=[to]
-    )
+    message = EmailMultiAlternatives(subject=" ".join(subject.split()), body=body, to=[to])
     message.send()
 
 

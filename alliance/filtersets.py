@@ -18,7 +18,9 @@ class MemberFilterSet(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return queryset.filter(
-            Q(legal_name__icontains=value) | Q(local_name__icontains=value) | Q(contact_name__icontains=value)
+            Q(legal_name__icontains=value)
+            | Q(local_name__icontains=value)
+            | Q(contact_name__icontains=value)
         )
 
     def has_role(self, queryset, name, value):

@@ -26,7 +26,9 @@ class ApplicationForm(forms.Form):
         required=False,
         help_text=_("For example 重庆渝新欧物流有限公司 or Công ty TNHH Vận tải Hà Nội."),
     )
-    country = forms.ChoiceField(label=_("Country of registration"), choices=alliance_country_choices)
+    country = forms.ChoiceField(
+        label=_("Country of registration"), choices=alliance_country_choices
+    )
     registration_number = forms.CharField(
         label=_("Company registration number"),
         max_length=40,
@@ -50,7 +52,9 @@ class ApplicationForm(forms.Form):
         label=_("Contact phone"),
         help_text=_("International format, for example +86 23 6000 0000."),
     )
-    address = forms.CharField(label=_("Registered address"), widget=forms.Textarea(attrs={"rows": 3}))
+    address = forms.CharField(
+        label=_("Registered address"), widget=forms.Textarea(attrs={"rows": 3})
+    )
     business_licence = forms.FileField(
         label=_("Business licence"),
         help_text=_("PDF, JPEG or PNG, at most 5 MB."),
@@ -82,7 +86,8 @@ class ApplicationForm(forms.Form):
 
 class LoginForm(AuthenticationForm):
     username = forms.EmailField(
-        label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+        label=_("Email"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -121,7 +126,9 @@ class ApiKeyForm(forms.Form):
 
 class DirectoryFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    country = forms.ChoiceField(label=_("Country"), choices=alliance_country_choices, required=False)
+    country = forms.ChoiceField(
+        label=_("Country"), choices=alliance_country_choices, required=False
+    )
     role = forms.ChoiceField(
         label=_("Role"), choices=[("", _("Any role"))] + BusinessRole.choices, required=False
     )

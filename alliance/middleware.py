@@ -12,7 +12,12 @@ class SuspendedMemberLogoutMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.member_id and not user.member.is_active:
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.member_id
+            and not user.member.is_active
+        ):
             logout(request)
             messages.error(request, suspended_message())
             return redirect("login")

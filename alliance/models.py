@@ -252,7 +252,9 @@ class ApiKey(models.Model):
         verbose_name = _("API key")
         verbose_name_plural = _("API keys")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["member", "-created_at"], name="alliance_apikey_member_idx")]
+        indexes = [
+            models.Index(fields=["member", "-created_at"], name="alliance_apikey_member_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

@@ -245,9 +245,7 @@ def _other_active_admins(user: User):
 def _lock_colleague(user: User) -> User:
     # Locking every admin of the member serialises concurrent demotions, so
     # two admins cannot demote each other and leave the member with none.
-    list(
-        User.objects.select_for_update().filter(member_id=user.member_id, role=UserRole.ADMIN)
-    )
+    list(User.objects.select_for_update().filter(member_id=user.member_id, role=UserRole.ADMIN))
     return User.objects.select_for_update().get(pk=user.pk)
 
 
@@ -258,7 +256,9 @@ def user_change_role(*, user: User, actor: User, role: str) -> User:
         return user
     if user.role == UserRole.ADMIN and user.is_active and not _other_active_admins(user).exists():
         raise LastAdministrator(
-            _("%(user)s is the member's only administrator; make someone else an administrator first.")
+            _(
+                "%(user)s is the member's only administrator; make someone else an administrator first."  # noqa: E501
+            )
             % {"user": user.get_full_name()}
         )
     previous = user.role
@@ -278,7 +278,9 @@ def user_change_role(*, user: User, actor: User, role: str) -> User:
 def user_deactivate(*, user: User, actor: User) -> User:
     user = _lock_colleague(user)
     if not user.is_active:
-        raise InvalidTransition(_("%(user)s is already deactivated.") % {"user": user.get_full_name()})
+        raise InvalidTransition(
+            _("%(user)s is already deactivated.") % {"user": user.get_full_name()}
+        )
     if user.pk == actor.pk:
         raise ApplicationError(_("You cannot deactivate your own account."))
     if user.role == UserRole.ADMIN and not _other_active_admins(user).exists():
@@ -383,7 +385,7 @@ def api_key_record_use(*, api_key: ApiKey) -> None:
     now = timezone.now()
     if api_key.last_used_at and now - api_key.last_used_at < LAST_USED_PRECISION:
         return
-    ApiKey.objects.filter(pk=api_key.pk).exclude(
-        last_used_at__gt=now - LAST_USED_PRECISION
-    ).update(last_used_at=now)
+    ApiKey.objects.filter(pk=api_key.pk).exclude(last_used_at__gt=now - LAST_USED_PRECISION).update(
+        last_used_at=now
+    )
     api_key.last_used_at = now

@@ -61,10 +61,12 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
     post_reset_login = True
     post_reset_login_backend = "alliance.backends.MemberAwareModelBackend"
     success_url = reverse_lazy("alliance:dashboard")
-    reset_url_token = "choose-password"
+    reset_url_token = "choose-password"  # noqa: S105  (a URL segment, not a secret)
 
     def form_valid(self, form):
-        messages.success(self.request, _("Your password is set. Welcome to the Lorry Alliance Platform."))
+        messages.success(
+            self.request, _("Your password is set. Welcome to the Lorry Alliance Platform.")
+        )
         return super().form_valid(form)
 
 
@@ -149,7 +151,8 @@ class ColleaguesView(MemberAdminRequiredMixin, View):
             form.add_error(error.field, error.message)
             return self.get(request, form=form)
         messages.success(
-            request, _("%(email)s has been invited and will receive an email.") % {"email": user.email}
+            request,
+            _("%(email)s has been invited and will receive an email.") % {"email": user.email},
         )
         return redirect("alliance:colleagues")
 
@@ -167,14 +170,24 @@ class ColleagueActionView(MemberAdminRequiredMixin, View):
                 form = ChangeRoleForm(request.POST)
                 if not form.is_valid():
                     raise ApplicationError(_("Choose a valid role."))
-                services.user_change_role(user=colleague, actor=request.user, role=form.cleaned_data["role"])
-                messages.success(request, _("The role of %(user)s was changed.") % {"user": colleague.get_full_name()})
+                services.user_change_role(
+                    user=colleague, actor=request.user, role=form.cleaned_data["role"]
+                )
+                messages.success(
+                    request,
+                    _("The role of %(user)s was changed.") % {"user": colleague.get_full_name()},
+                )
             elif action == "deactivate":
                 services.user_deactivate(user=colleague, actor=request.user)
-                messages.success(request, _("%(user)s can no longer sign in.") % {"user": colleague.get_full_name()})
+                messages.success(
+                    request,
+                    _("%(user)s can no longer sign in.") % {"user": colleague.get_full_name()},
+                )
             elif action == "reactivate":
                 services.user_reactivate(user=colleague, actor=request.user)
-                messages.success(request, _("%(user)s can sign in again.") % {"user": colleague.get_full_name()})
+                messages.success(
+                    request, _("%(user)s can sign in again.") % {"user": colleague.get_full_name()}
+                )
             else:
                 raise Http404
         except ApplicationError as error:

@@ -9,3 +9,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 app = Celery("lorry_alliance")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Threads other than the one that imported this module (runserver's and
+# gunicorn's request threads) must find this app too, not Celery's fallback.
+app.set_default()

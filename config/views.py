@@ -48,7 +48,8 @@ def healthz(request):
 
 def rate_limited(request, exception):
     body = render_to_string(
-        "429.html", {"message": _("Too many attempts from your address. Please wait a few minutes.")},
+        "429.html",
+        {"message": _("Too many attempts from your address. Please wait a few minutes.")},
         request=request,
     )
     return HttpResponse(body, status=429)

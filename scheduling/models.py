@@ -27,7 +27,9 @@ class Location(models.Model):
         _("UN/LOCODE"), max_length=5, blank=True, validators=[unlocode_validator]
     )
     country = CountryField(_("country"))
-    timezone = models.CharField(_("time zone"), max_length=64, help_text=_("IANA name, e.g. Asia/Bangkok"))
+    timezone = models.CharField(
+        _("time zone"), max_length=64, help_text=_("IANA name, e.g. Asia/Bangkok")
+    )
     latitude = models.DecimalField(
         _("latitude"),
         max_digits=8,

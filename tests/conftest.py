@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import quote
 
+import kombu.pools
 import pytest
 import redis
 
@@ -22,7 +23,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def missing_service(reason: str):
-    """Skip with the reason, or fail the run when REQUIRE_SERVICES=1 says the service must be there."""
+    """Skip with the reason, or fail the run when REQUIRE_SERVICES=1 demands the service."""
     if REQUIRE_SERVICES:
         pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
     pytest.skip(reason)
@@ -74,7 +75,7 @@ def database_url_of(settings_dict: dict) -> str:
 
 
 @pytest.fixture
-def celery_worker(transactional_db, redis_url, tmp_path, settings):
+def celery_worker(transactional_db, redis_url, tmp_path):
     """A real ``celery worker`` process on its own queue, sharing the test database.
 
     Its emails land as files in the returned folder.
@@ -98,16 +99,29 @@ def celery_worker(transactional_db, redis_url, tmp_path, settings):
     }
     celery = shutil.which("celery", path=str(Path(sys.executable).parent))
     process = subprocess.Popen(
-        [celery, "-A", "config", "worker", "--pool", "solo", "--queues", queue,
-         "--hostname", f"{queue}@localhost",
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
+        [
+            celery,
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "--queues",
+            queue,
+            "--hostname",
+            f"{queue}@localhost",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "INFO",
+        ],
         cwd=BASE_DIR,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    settings.CELERY_TASK_ALWAYS_EAGER = False
     try:
         with celery_broker(redis_url, task_always_eager=False, task_default_queue=queue):
             _wait_for_worker(app, queue, process)
@@ -128,12 +142,15 @@ def celery_broker(url: str, **conf):
     """Point this process's Celery app at another broker for the block, then restore it."""
     from config.celery_app import app
 
-    previous = {key: app.conf[key] for key in ["broker_url", *conf]}
+    keys = ["broker_url", *conf]
+    # Restore the layer of explicit changes exactly; values read through it may come
+    # from Django settings that a test has overridden meanwhile.
+    saved = {key: app.conf.changes[key] for key in keys if key in app.conf.changes}
 
     def reset_connections():
-        # Pools hold connections to the old broker; drop them so the next publish reconnects.
-        if app._pool is not None:
-            app._pool.force_close_all()
+        # Kombu keeps process-wide pools per broker; close and forget them all so
+        # the next publish connects afresh to whichever broker is configured.
+        kombu.pools.reset()
         app._pool = None
         app.amqp._producer_pool = None
 
@@ -142,7 +159,9 @@ def celery_broker(url: str, **conf):
     try:
         yield app
     finally:
-        app.conf.update(**previous)
+        for key in keys:
+            app.conf.changes.pop(key, None)
+        app.conf.changes.update(saved)
         reset_connections()
 
 

@@ -44,7 +44,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         parts = services.split_api_key(header[1])
         api_key = selectors.api_key_by_prefix(prefix=parts[0]) if parts else None
         if api_key is None or not services.api_key_matches(api_key, header[1]):
-            raise exceptions.AuthenticationFailed(_("This API key is not valid or has been revoked."))
+            raise exceptions.AuthenticationFailed(
+                _("This API key is not valid or has been revoked.")
+            )
         if not api_key.member.is_active:
             raise exceptions.AuthenticationFailed(
                 _("Your company's alliance membership is suspended; its API keys do not work.")

@@ -41,7 +41,9 @@ class HasScope(IsActiveMember):
     def has_permission(self, request, view):
         if not super().has_permission(request, view):
             return False
-        required = view.required_scopes.get(getattr(view, "action", None)) or view.required_scopes.get("*")
+        required = view.required_scopes.get(
+            getattr(view, "action", None)
+        ) or view.required_scopes.get("*")
         if required is None:
             return True
         if required in caller_scopes(request):

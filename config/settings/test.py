@@ -14,3 +14,5 @@ SITE_URL = "http://testserver"
 LANGUAGE_CODE = "en"
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}  # noqa: F405
 RATELIMIT_ENABLE = False
+# Live-server threads must not keep connections open, or the test database cannot be dropped.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -36,8 +36,12 @@ def test_admin_reject_asks_for_reason_then_records_it(client, staff):
     )
     done = client.post(
         CHANGELIST,
-        {"action": "reject", "_selected_action": [application.pk], "confirm": "1",
-         "reason": "Prohibited goods in the business scope"},
+        {
+            "action": "reject",
+            "_selected_action": [application.pk],
+            "confirm": "1",
+            "reason": "Prohibited goods in the business scope",
+        },
         follow=True,
     )
 
@@ -76,7 +80,9 @@ def test_admin_approving_a_decided_application_reports_error(client, staff):
 def test_admin_search_and_filter_applications(client, staff):
     submit_application()
     submit_application(
-        legal_name="Hanoi Huu Nghi Transport", country="VN", registration_number="0101234565",
+        legal_name="Hanoi Huu Nghi Transport",
+        country="VN",
+        registration_number="0101234565",
         email="an@huunghi.example",
     )
     client.force_login(staff)
@@ -93,12 +99,15 @@ def test_admin_suspend_member_requires_reason(client, staff):
     client.force_login(staff)
     url = reverse("admin:alliance_member_changelist")
 
-    client.post(url, {"action": "suspend", "_selected_action": [member.pk], "confirm": "1", "reason": ""})
+    client.post(
+        url, {"action": "suspend", "_selected_action": [member.pk], "confirm": "1", "reason": ""}
+    )
     member.refresh_from_db()
     assert member.status == Member.Status.ACTIVE
 
     client.post(
-        url, {"action": "suspend", "_selected_action": [member.pk], "confirm": "1", "reason": "Fraud"}
+        url,
+        {"action": "suspend", "_selected_action": [member.pk], "confirm": "1", "reason": "Fraud"},
     )
     member.refresh_from_db()
     assert member.status == Member.Status.SUSPENDED and member.suspension_reason == "Fraud"

@@ -55,7 +55,9 @@ def test_members_list_filters_by_country_role_and_search(member):
     client = key_client(raw)
 
     def names(query):
-        return sorted(row["legal_name"] for row in client.get(f"/api/v1/members/?{query}").json()["results"])
+        return sorted(
+            row["legal_name"] for row in client.get(f"/api/v1/members/?{query}").json()["results"]
+        )
 
     assert names("country=VN") == ["Hanoi Brokers", "Huu Nghi Transport"]
     assert names("country=VN&role=customs_broker") == ["Hanoi Brokers"]
@@ -83,7 +85,11 @@ def test_api_key_outside_its_scopes_is_refused_with_403_and_reason(member):
 
 
 def test_unknown_or_malformed_api_key_is_refused_with_401():
-    for header in ["Api-Key lak_nope", "Api-Key lak_00000000aaaaaaaaaaaaaaaaaaaaaaaa", "Api-Key a b"]:
+    for header in [
+        "Api-Key lak_nope",
+        "Api-Key lak_00000000aaaaaaaaaaaaaaaaaaaaaaaa",
+        "Api-Key a b",
+    ]:
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=header)
 
@@ -147,3 +153,15 @@ def test_staff_members_me_is_404_with_explanation(staff):
 
     assert response.status_code == 404
     assert "staff" in response.json()["error"]["message"]
+
+
+def test_members_list_query_count_does_not_grow_with_members(member, django_assert_max_num_queries):
+    MemberFactory.create_batch(40)
+    _key, raw = api_key_for(member)
+    client = key_client(raw)
+
+    # Key lookup with its member, last-used stamp, count and page: nothing per row.
+    with django_assert_max_num_queries(4):
+        response = client.get("/api/v1/members/")
+
+    assert response.json()["count"] == 41

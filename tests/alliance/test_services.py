@@ -4,7 +4,12 @@ from django.db import IntegrityError
 
 from alliance import services
 from alliance.constants import ApiScope, UserRole
-from alliance.exceptions import DuplicateApplication, EmailTaken, InvalidTransition, LastAdministrator
+from alliance.exceptions import (
+    DuplicateApplication,
+    EmailTaken,
+    InvalidTransition,
+    LastAdministrator,
+)
 from alliance.models import Member, MembershipApplication, MembershipEvent, User
 from config.exceptions import ApplicationError
 from tests.factories import MemberFactory, UserFactory, application_data, submit_application
@@ -52,10 +57,12 @@ def test_application_submit_accepts_new_application_after_rejection(staff):
 
 def test_application_one_pending_per_company_is_enforced_by_the_database():
     submit_application()
-    duplicate = MembershipApplication(**{
-        **application_data(),
-        "terms_accepted_at": MembershipApplication.objects.get().terms_accepted_at,
-    })
+    duplicate = MembershipApplication(
+        **{
+            **application_data(),
+            "terms_accepted_at": MembershipApplication.objects.get().terms_accepted_at,
+        }
+    )
 
     with pytest.raises(IntegrityError):
         duplicate.save()
@@ -119,7 +126,9 @@ def test_application_reject_needs_a_reason(staff):
     assert application.status == MembershipApplication.Status.PENDING
 
 
-def test_application_reject_records_and_emails_the_reason(staff, django_capture_on_commit_callbacks):
+def test_application_reject_records_and_emails_the_reason(
+    staff, django_capture_on_commit_callbacks
+):
     application = submit_application(language="vi")
     mail.outbox.clear()
 
@@ -160,7 +169,9 @@ def test_member_reactivate_restores_access(staff, member):
     assert member.is_active and member.suspension_reason == ""
 
 
-def test_user_invite_creates_colleague_and_emails_link(member_admin, django_capture_on_commit_callbacks):
+def test_user_invite_creates_colleague_and_emails_link(
+    member_admin, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         user = services.user_invite(
             member=member_admin.member,

@@ -32,7 +32,9 @@ def apply_form(**overrides) -> dict:
     return {key: value for key, value in data.items() if value is not None}
 
 
-def test_apply_saves_application_and_thanks_the_applicant(client, django_capture_on_commit_callbacks):
+def test_apply_saves_application_and_thanks_the_applicant(
+    client, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("alliance:apply"), apply_form())
 
@@ -48,7 +50,11 @@ def test_apply_saves_application_and_thanks_the_applicant(client, django_capture
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"registration_number": "91500000MA5U7K3L29"}, "registration_number", "unified social credit code"),
+        (
+            {"registration_number": "91500000MA5U7K3L29"},
+            "registration_number",
+            "unified social credit code",
+        ),
         ({"country": "US"}, "country", "Select a valid choice"),
         ({"phone": "12345"}, "phone", "valid phone number"),
         ({"email": "not-an-email"}, "email", "valid email"),
@@ -56,14 +62,20 @@ def test_apply_saves_application_and_thanks_the_applicant(client, django_capture
         ({"fleet_size": ""}, "fleet_size", "Carriers must tell us"),
         ({"business_roles": []}, "business_roles", "This field is required"),
         (
-            {"business_licence": SimpleUploadedFile("licence.pdf", b"GIF89a not a pdf", "application/pdf")},
+            {
+                "business_licence": SimpleUploadedFile(
+                    "licence.pdf", b"GIF89a not a pdf", "application/pdf"
+                )
+            },
             "business_licence",
             "PDF, JPEG or PNG",
         ),
         ({"business_licence": None}, "business_licence", "This field is required"),
     ],
 )
-def test_apply_refuses_bad_input_field_by_field_and_saves_nothing(client, overrides, field, message):
+def test_apply_refuses_bad_input_field_by_field_and_saves_nothing(
+    client, overrides, field, message
+):
     response = client.post(reverse("alliance:apply"), apply_form(**overrides))
 
     assert response.status_code == 200
@@ -131,7 +143,9 @@ def test_suspension_ends_open_sessions(client, member_admin, staff):
     assert "membership is suspended" in response.content.decode()
 
 
-def test_invitation_link_sets_password_and_signs_in(client, member_admin, django_capture_on_commit_callbacks):
+def test_invitation_link_sets_password_and_signs_in(
+    client, member_admin, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         services.user_invite(
             member=member_admin.member,
@@ -157,8 +171,11 @@ def test_invitation_link_sets_password_and_signs_in(client, member_admin, django
 def test_invitation_refuses_weak_password(client, member_admin, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         services.user_invite(
-            member=member_admin.member, actor=member_admin, email="new@member.example",
-            full_name="New Colleague", role=UserRole.VIEWER,
+            member=member_admin.member,
+            actor=member_admin,
+            email="new@member.example",
+            full_name="New Colleague",
+            role=UserRole.VIEWER,
         )
     link = re.search(r"http://testserver(\S+)", mail.outbox[-1].body).group(1)
     form_url = client.get(link, follow=True).redirect_chain[-1][0]
@@ -191,7 +208,9 @@ def test_directory_needs_sign_in(client):
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
-def test_colleagues_page_invites_and_lists(client, member_admin, django_capture_on_commit_callbacks):
+def test_colleagues_page_invites_and_lists(
+    client, member_admin, django_capture_on_commit_callbacks
+):
     client.force_login(member_admin)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -210,7 +229,8 @@ def test_colleagues_invite_refuses_bad_input(client, member_admin):
     client.force_login(member_admin)
 
     response = client.post(
-        reverse("alliance:colleagues"), {"full_name": "", "email": member_admin.email, "role": "boss"}
+        reverse("alliance:colleagues"),
+        {"full_name": "", "email": member_admin.email, "role": "boss"},
     )
 
     assert response.status_code == 400
@@ -235,7 +255,9 @@ def test_colleague_role_change_and_deactivation(client, member_admin):
     viewer = UserFactory(member=member_admin.member, role=UserRole.VIEWER)
     client.force_login(member_admin)
 
-    client.post(reverse("alliance:colleague_action", args=[viewer.pk, "role"]), {"role": "dispatcher"})
+    client.post(
+        reverse("alliance:colleague_action", args=[viewer.pk, "role"]), {"role": "dispatcher"}
+    )
     client.post(reverse("alliance:colleague_action", args=[viewer.pk, "deactivate"]))
 
     viewer.refresh_from_db()
@@ -246,7 +268,9 @@ def test_colleague_last_admin_cannot_be_demoted_message(client, member_admin):
     client.force_login(member_admin)
 
     response = client.post(
-        reverse("alliance:colleague_action", args=[member_admin.pk, "role"]), {"role": "viewer"}, follow=True
+        reverse("alliance:colleague_action", args=[member_admin.pk, "role"]),
+        {"role": "viewer"},
+        follow=True,
     )
 
     assert "only administrator" in response.content.decode()
@@ -271,7 +295,12 @@ def test_team_and_keys_pages_are_for_member_admins_only(client, member, role):
 
     assert client.get(reverse("alliance:colleagues")).status_code == 403
     assert client.get(reverse("alliance:api_keys")).status_code == 403
-    assert client.post(reverse("alliance:api_keys"), {"name": "x", "scopes": ["members:read"]}).status_code == 403
+    assert (
+        client.post(
+            reverse("alliance:api_keys"), {"name": "x", "scopes": ["members:read"]}
+        ).status_code
+        == 403
+    )
     assert not ApiKey.objects.exists()
 
 
@@ -279,7 +308,8 @@ def test_api_key_is_shown_once(client, member_admin):
     client.force_login(member_admin)
 
     created = client.post(
-        reverse("alliance:api_keys"), {"name": "Telematics", "scopes": ["events:write", "trips:read"]}
+        reverse("alliance:api_keys"),
+        {"name": "Telematics", "scopes": ["events:write", "trips:read"]},
     )
     raw = created.context["new_key"]["raw"]
     later = client.get(reverse("alliance:api_keys"))

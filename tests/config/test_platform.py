@@ -73,19 +73,31 @@ def test_production_settings_pass_the_deploy_check():
 
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=BASE_DIR, env=env, capture_output=True, text=True, check=False,
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_production_settings_refuse_to_start_without_secret_key():
-    env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings.production",
-           "ALLOWED_HOSTS": "lorry-alliance.example", "DATABASE_URL": "postgres://a@b/c"}
+    env = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "ALLOWED_HOSTS": "lorry-alliance.example",
+        "DATABASE_URL": "postgres://a@b/c",
+    }
 
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=BASE_DIR, env=env,
-        capture_output=True, text=True, check=False,
+        [sys.executable, "manage.py", "check"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
     assert result.returncode != 0

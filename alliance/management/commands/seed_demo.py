@@ -17,7 +17,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, password: str, **options):
         demo.seed_demo(password=password)
-        self.stdout.write(self.style.SUCCESS("Demo data is in place. Sign in at http://127.0.0.1:8000/"))
+        self.stdout.write(
+            self.style.SUCCESS("Demo data is in place. Sign in at http://127.0.0.1:8000/")
+        )
         for label, email in [
             ("Alliance admin (Django admin at /admin/)", demo.ADMIN_EMAIL),
             ("Demo member admin (Chongqing Yuxin)", demo.DEMO_MEMBER_EMAIL),
