@@ -139,6 +139,9 @@ class Member(models.Model):
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
 
+    def get_business_roles_display(self) -> list[str]:
+        return [BusinessRole(role).label for role in self.business_roles]
+
 
 class MembershipApplication(models.Model):
     """A company's request to join, reviewed by alliance admins."""

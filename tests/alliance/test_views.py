@@ -200,6 +200,7 @@ def test_directory_lists_active_members_with_search_and_pagination(client, membe
     assert len(first.context["members"]) == 25 and len(second.context["members"]) == 5
     assert "country=VN&amp;page=2" in first.content.decode()
     assert [m.legal_name for m in searched.context["members"]] == ["Border Freight 07"]
+    assert '<span class="tag">Carrier</span>' in searched.content.decode()
 
 
 def test_directory_needs_sign_in(client):
