@@ -41,7 +41,7 @@ lint: $(STAMP)
 stack: $(STAMP)
 	@$(WITH_DATABASE); \
 	export CELERY_BROKER_URL="$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0}"; \
-	trap 'kill 0; if [ -n "$$EMBEDDED" ]; then $(BIN)/python -W ignore -m config.embedded_postgres stop; fi' EXIT; \
+	trap 'kill $$(jobs -p) 2>/dev/null; wait; if [ -n "$$EMBEDDED" ]; then $(BIN)/python -W ignore -m config.embedded_postgres stop; fi' EXIT; \
 	$(BIN)/python manage.py migrate --noinput && \
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0 && \
 	$(BIN)/python manage.py seed_demo && \

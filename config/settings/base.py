@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "alliance.middleware.SuspendedMemberLogoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -184,6 +185,9 @@ RATELIMIT_VIEW = "config.views.rate_limited"
 # Limits on cheap-to-abuse public forms, per client address.
 APPLICATION_RATE = env("APPLICATION_RATE", default="10/h")
 LOGIN_RATE = env("LOGIN_RATE", default="20/m")
+# Behind a reverse proxy, name the header that carries the client's address
+# (e.g. HTTP_X_REAL_IP); left unset, the socket's address is used.
+RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default=None)
 
 LOGGING = {
     "version": 1,

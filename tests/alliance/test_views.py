@@ -359,3 +359,31 @@ def test_password_reset_sends_link_only_for_known_accounts(client, member_admin)
 
     assert [message.to for message in mail.outbox] == [[member_admin.email]]
     assert "/accounts/reset/" in mail.outbox[0].body
+
+
+def test_public_application_form_is_rate_limited_per_address(client, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.RATELIMIT_ENABLE = True
+    settings.APPLICATION_RATE = "2/h"
+    bad = {"legal_name": "Spam"}
+
+    answers = [client.post(reverse("alliance:apply"), bad).status_code for _ in range(3)]
+
+    assert answers == [200, 200, 429]
+    assert "Too many attempts" in client.post(reverse("alliance:apply"), bad).content.decode()
+    assert client.get(reverse("alliance:apply")).status_code == 200  # reading is not limited
+
+
+def test_sign_in_is_rate_limited_per_address(client, settings, member_admin):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.RATELIMIT_ENABLE = True
+    settings.LOGIN_RATE = "3/m"
+    wrong = {"username": member_admin.email, "password": "guess"}
+
+    answers = [client.post(reverse("login"), wrong).status_code for _ in range(4)]
+
+    assert answers == [200, 200, 200, 429]
