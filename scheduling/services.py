@@ -1,8 +1,45 @@
-"""Writes of the scheduling app."""
+"""Writes of the scheduling app: the network, lines, timetables, the fleet and trips.
 
-from django.db import transaction
+Bookings and capacity live in ``scheduling.allocation``.
+"""
 
-from scheduling.models import BorderCrossing, Location
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from scheduling import tasks
+from scheduling.exceptions import (
+    CapacityTooSmall,
+    InvalidStopPlan,
+    InvalidTransition,
+    PermitMissing,
+    ScheduleConflict,
+)
+from scheduling.models import (
+    BorderCrossing,
+    Driver,
+    Handover,
+    Line,
+    LineStop,
+    Location,
+    Timetable,
+    Trip,
+    TripLeg,
+    TripStop,
+    Vehicle,
+    VehiclePermit,
+)
+from scheduling.timeutils import hours, local_departure
+
+# --- Network ----------------------------------------------------------------
 
 
 @transaction.atomic
@@ -20,7 +57,432 @@ def location_upsert(*, country: str, name: str, **fields) -> Location:
 
 @transaction.atomic
 def border_crossing_upsert(*, name: str, gate_a: Location, gate_b: Location) -> BorderCrossing:
-    crossing, _created = BorderCrossing.objects.update_or_create(
-        name=name, defaults={"gate_a": gate_a, "gate_b": gate_b}
-    )
+    crossing = BorderCrossing.objects.filter(name=name).first() or BorderCrossing(name=name)
+    crossing.gate_a, crossing.gate_b = gate_a, gate_b
+    crossing.full_clean()
+    crossing.save()
     return crossing
+
+
+def crossing_between(first: Location, second: Location) -> BorderCrossing | None:
+    return (
+        BorderCrossing.objects.filter(
+            Q(gate_a=first, gate_b=second) | Q(gate_a=second, gate_b=first)
+        )
+        .select_related("gate_a", "gate_b")
+        .first()
+    )
+
+
+# --- Lines ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedStop:
+    location: Location
+    arrival_offset_hours: Decimal
+    dwell_hours: Decimal = Decimal(0)
+
+
+def validate_stop_plan(stops: list[PlannedStop]) -> None:
+    """Refuse a stop plan that is not a real cross-border route, saying which stop is wrong."""
+    if len(stops) < 2:
+        raise InvalidStopPlan(_("A line needs at least two stops."), field="stops")
+    if stops[0].arrival_offset_hours != 0:
+        raise InvalidStopPlan(_("The first stop is the departure: its offset must be 0."))
+    seen = set()
+    crosses_border = False
+    for number, (previous, stop) in enumerate(zip(stops, stops[1:], strict=False), start=2):
+        if stop.arrival_offset_hours < 0 or stop.dwell_hours < 0:
+            raise InvalidStopPlan(
+                _("Stop %(number)d: offsets and dwell times cannot be negative.")
+                % {"number": number}
+            )
+        leaves_previous = previous.arrival_offset_hours + previous.dwell_hours
+        if stop.arrival_offset_hours <= leaves_previous:
+            raise InvalidStopPlan(
+                _(
+                    "Stop %(number)d (%(place)s) is reached at %(offset)s h, not after the "
+                    "previous stop is left at %(left)s h; offsets must increase."
+                )
+                % {
+                    "number": number,
+                    "place": stop.location.name,
+                    "offset": stop.arrival_offset_hours,
+                    "left": leaves_previous,
+                }
+            )
+        if previous.location.country != stop.location.country:
+            crosses_border = True
+            if crossing_between(previous.location, stop.location) is None:
+                raise InvalidStopPlan(
+                    _(
+                        "%(first)s → %(second)s changes country but is not a known border "
+                        "crossing; put the two gates of the crossing next to each other."
+                    )
+                    % {"first": previous.location.name, "second": stop.location.name}
+                )
+    for stop in stops:
+        if stop.location.pk in seen:
+            raise InvalidStopPlan(
+                _("%(place)s appears twice on the line.") % {"place": stop.location.name}
+            )
+        seen.add(stop.location.pk)
+    if not crosses_border:
+        raise InvalidStopPlan(_("A line of the alliance crosses at least one border."))
+
+
+@transaction.atomic
+def line_upsert(
+    *,
+    code: str,
+    name: str,
+    corridor: str,
+    direction: str,
+    service_kinds: list[str],
+    stops: list[PlannedStop],
+    carriers=(),
+    booking_cutoff_hours: int = 24,
+) -> Line:
+    """Create or update a line with its stops; stops are replaced only while no trip exists."""
+    validate_stop_plan(stops)
+    line = Line.objects.filter(code=code).first() or Line(code=code)
+    line.name, line.corridor, line.direction = name, corridor, direction
+    line.service_kinds = list(service_kinds)
+    line.booking_cutoff_hours = booking_cutoff_hours
+    line.full_clean()
+    line.save()
+    line.carriers.set(carriers)
+    current = [
+        (s.location_id, s.arrival_offset_hours, s.dwell_hours)
+        for s in line.stops.order_by("sequence")
+    ]
+    wanted = [
+        (s.location.pk, Decimal(s.arrival_offset_hours), Decimal(s.dwell_hours)) for s in stops
+    ]
+    if current != wanted:
+        if line.trips.exists():
+            raise InvalidStopPlan(
+                _("This line already has trips; create a new line instead of changing its stops.")
+            )
+        line.stops.all().delete()
+        LineStop.objects.bulk_create(
+            LineStop(
+                line=line,
+                sequence=number,
+                location=stop.location,
+                arrival_offset_hours=stop.arrival_offset_hours,
+                dwell_hours=stop.dwell_hours,
+            )
+            for number, stop in enumerate(stops, start=1)
+        )
+    return line
+
+
+@transaction.atomic
+def timetable_upsert(*, line: Line, valid_from: date, **fields) -> Timetable:
+    timetable = Timetable.objects.filter(line=line, valid_from=valid_from).first() or Timetable(
+        line=line, valid_from=valid_from
+    )
+    for field, value in fields.items():
+        setattr(timetable, field, value)
+    timetable.full_clean()
+    timetable.save()
+    return timetable
+
+
+# --- Trips from timetables ---------------------------------------------------
+
+
+def _trip_plan(line: Line) -> tuple[list[LineStop], dict[tuple[int, int], BorderCrossing]]:
+    stops = list(line.stops.select_related("location").order_by("sequence"))
+    crossings = {}
+    for previous, stop in zip(stops, stops[1:], strict=False):
+        if previous.location.country != stop.location.country:
+            crossings[(previous.location_id, stop.location_id)] = crossing_between(
+                previous.location, stop.location
+            )
+    return stops, crossings
+
+
+def _create_trip(*, timetable: Timetable, departure_at: datetime, stops, crossings) -> Trip | None:
+    line = timetable.line
+    try:
+        with transaction.atomic():
+            trip = Trip.objects.create(
+                line=line,
+                timetable=timetable,
+                departure_at=departure_at,
+                booking_cutoff_at=departure_at - timedelta(hours=line.booking_cutoff_hours),
+            )
+    except IntegrityError:
+        return None  # another timetable or a concurrent run made this departure already
+    TripStop.objects.bulk_create(
+        TripStop(
+            trip=trip,
+            sequence=stop.sequence,
+            location=stop.location,
+            planned_arrival=departure_at + hours(stop.arrival_offset_hours),
+            planned_departure=departure_at + hours(stop.departure_offset_hours),
+        )
+        for stop in stops
+    )
+    TripLeg.objects.bulk_create(
+        TripLeg(
+            trip=trip,
+            sequence=previous.sequence,
+            origin=previous.location,
+            destination=stop.location,
+            border_crossing=crossings.get((previous.location_id, stop.location_id)),
+            planned_start=departure_at + hours(previous.departure_offset_hours),
+            planned_end=departure_at + hours(stop.arrival_offset_hours),
+            vehicle_type=timetable.vehicle_type,
+            capacity_kg=timetable.capacity_kg,
+            capacity_m3=timetable.capacity_m3,
+        )
+        for previous, stop in zip(stops, stops[1:], strict=False)
+    )
+    return trip
+
+
+def timetable_departures(timetable: Timetable, *, start: datetime, end: datetime) -> set[datetime]:
+    """Departure instants the timetable asks for between two instants."""
+    origin = timetable.line.stops.select_related("location").order_by("sequence").first()
+    zone = origin.location.zone
+    day = start.astimezone(zone).date()
+    last_day = end.astimezone(zone).date()
+    wanted = set()
+    while day <= last_day:
+        in_validity = timetable.valid_from <= day and (
+            timetable.valid_to is None or day <= timetable.valid_to
+        )
+        if in_validity and day.weekday() in timetable.weekdays:
+            moment = local_departure(day, timetable.departure_time, zone)
+            if start < moment <= end:
+                wanted.add(moment)
+        day += timedelta(days=1)
+    return wanted
+
+
+@transaction.atomic
+def trips_generate(*, horizon_days: int | None = None, now: datetime | None = None) -> int:
+    """Create the trips timetables ask for within the horizon; safe to run any number of times.
+
+    Future planned trips that no booking holds follow their timetable: those it no
+    longer asks for are removed and their capacity follows the timetable's. Trips
+    holding bookings are never touched.
+    """
+    now = now or timezone.now()
+    end = now + timedelta(days=horizon_days or settings.SCHEDULING_HORIZON_DAYS)
+    created = 0
+    timetables = Timetable.objects.filter(line__is_active=True).select_related("line")
+    for timetable in timetables:
+        wanted = timetable_departures(timetable, start=now, end=end)
+        free_future = Trip.objects.filter(
+            timetable=timetable, status=Trip.Status.PLANNED, departure_at__gt=now
+        ).exclude(bookings__status="allocated")
+        free_future.filter(departure_at__lte=end).exclude(departure_at__in=wanted).delete()
+        TripLeg.objects.filter(trip__in=free_future, vehicle__isnull=True).exclude(
+            capacity_kg=timetable.capacity_kg,
+            capacity_m3=timetable.capacity_m3,
+            vehicle_type=timetable.vehicle_type,
+        ).update(
+            capacity_kg=timetable.capacity_kg,
+            capacity_m3=timetable.capacity_m3,
+            vehicle_type=timetable.vehicle_type,
+        )
+        existing = set(
+            Trip.objects.filter(line=timetable.line, departure_at__in=wanted).values_list(
+                "departure_at", flat=True
+            )
+        )
+        missing = sorted(wanted - existing)
+        if missing:
+            stops, crossings = _trip_plan(timetable.line)
+            for departure_at in missing:
+                if _create_trip(
+                    timetable=timetable, departure_at=departure_at, stops=stops, crossings=crossings
+                ):
+                    created += 1
+    # New trips and larger legs may make room for bookings on the waiting list.
+    transaction.on_commit(tasks.allocate_waiting_bookings.delay)
+    return created
+
+
+# --- Trip state and legs -----------------------------------------------------
+
+
+@transaction.atomic
+def trip_transition(*, trip: Trip, status: str, reason: str = "") -> Trip:
+    """Move a trip along planned → loading → departed → arrived → completed."""
+    if status == Trip.Status.CANCELLED:
+        raise InvalidTransition(_("Cancel a trip with the cancellation action, giving a reason."))
+    trip = Trip.objects.select_for_update().get(pk=trip.pk)
+    if status not in Trip.TRANSITIONS[trip.status]:
+        raise InvalidTransition(
+            _("A %(current)s trip cannot become %(target)s.")
+            % {
+                "current": trip.get_status_display().lower(),
+                "target": Trip.Status(status).label.lower(),
+            }
+        )
+    trip.status = status
+    trip.save(update_fields=["status"])
+    return trip
+
+
+@transaction.atomic
+def trip_cancel(*, trip: Trip, actor=None, reason: str) -> Trip:
+    """Cancel a trip; its bookings move to the next suitable trips right after the commit."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidTransition(_("Say why the trip is cancelled."), code="reason_required")
+    trip = Trip.objects.select_for_update().get(pk=trip.pk)
+    if Trip.Status.CANCELLED not in Trip.TRANSITIONS[trip.status]:
+        raise InvalidTransition(
+            _("A %(current)s trip cannot be cancelled.")
+            % {"current": trip.get_status_display().lower()}
+        )
+    trip.status = Trip.Status.CANCELLED
+    trip.cancellation_reason = reason
+    trip.save(update_fields=["status", "cancellation_reason"])
+    # Frees the vehicles and drivers for other legs at the same time.
+    trip.legs.update(is_cancelled=True)
+    transaction.on_commit(
+        partial(
+            tasks.rehome_cancelled_trip_bookings.delay,
+            trip_id=trip.pk,
+            actor_id=getattr(actor, "pk", None),
+        )
+    )
+    return trip
+
+
+def _permit_covers(vehicle: Vehicle, leg: TripLeg) -> bool:
+    return VehiclePermit.objects.filter(
+        vehicle=vehicle,
+        crossings=leg.border_crossing,
+        valid_from__lte=leg.planned_start.date(),
+        valid_until__gte=leg.planned_end.date(),
+    ).exists()
+
+
+@transaction.atomic
+def leg_assign(*, leg: TripLeg, vehicle: Vehicle | None, driver: Driver | None) -> TripLeg:
+    """Put a carrier's vehicle and driver on a leg; the leg's capacity becomes the vehicle's."""
+    leg = (
+        TripLeg.objects.select_for_update()
+        .select_related("trip__line", "border_crossing")
+        .get(pk=leg.pk)
+    )
+    trip = leg.trip
+    if trip.status not in (*Trip.BOOKABLE, Trip.Status.DEPARTED):
+        raise InvalidTransition(_("Vehicles can only be assigned to trips that still run."))
+    carriers = set(trip.line.carriers.values_list("pk", flat=True))
+    for resource, label in ((vehicle, _("vehicle")), (driver, _("driver"))):
+        if resource is not None and resource.carrier_id not in carriers:
+            raise ScheduleConflict(
+                _("This %(what)s does not belong to a carrier operating the line.")
+                % {"what": label},
+                field="vehicle" if resource is vehicle else "driver",
+            )
+    grew = False
+    if vehicle is not None:
+        if leg.border_crossing_id and not _permit_covers(vehicle, leg):
+            raise PermitMissing(
+                _(
+                    "%(plate)s has no cross-border permit valid for %(crossing)s from "
+                    "%(start)s to %(end)s."
+                )
+                % {
+                    "plate": vehicle.plate,
+                    "crossing": leg.border_crossing.name,
+                    "start": leg.planned_start.date(),
+                    "end": leg.planned_end.date(),
+                },
+                field="vehicle",
+            )
+        if vehicle.capacity_kg < leg.booked_kg or vehicle.capacity_m3 < leg.booked_m3:
+            raise CapacityTooSmall(
+                _(
+                    "%(plate)s carries %(kg)s kg / %(m3)s m³, less than the %(booked_kg)s kg / "
+                    "%(booked_m3)s m³ already booked on this leg."
+                )
+                % {
+                    "plate": vehicle.plate,
+                    "kg": vehicle.capacity_kg,
+                    "m3": vehicle.capacity_m3,
+                    "booked_kg": leg.booked_kg,
+                    "booked_m3": leg.booked_m3,
+                },
+                field="vehicle",
+            )
+        grew = vehicle.capacity_kg > leg.capacity_kg or vehicle.capacity_m3 > leg.capacity_m3
+        leg.capacity_kg, leg.capacity_m3 = vehicle.capacity_kg, vehicle.capacity_m3
+        leg.vehicle_type = vehicle.vehicle_type
+    leg.vehicle, leg.driver = vehicle, driver
+    try:
+        with transaction.atomic():
+            leg.save(
+                update_fields=["vehicle", "driver", "capacity_kg", "capacity_m3", "vehicle_type"]
+            )
+    except IntegrityError as error:
+        raise ScheduleConflict(
+            _("This vehicle or driver is already on another leg at an overlapping time.")
+        ) from error
+    if grew:
+        transaction.on_commit(tasks.allocate_waiting_bookings.delay)
+    return leg
+
+
+@transaction.atomic
+def trip_stop_record_actual(
+    *, stop: TripStop, arrival: datetime | None = None, departure: datetime | None = None
+) -> TripStop:
+    """Record when a trip really reached or left a stop (called by tracking, or staff)."""
+    stop = TripStop.objects.select_for_update().get(pk=stop.pk)
+    fields = []
+    if arrival is not None:
+        stop.actual_arrival = arrival
+        fields.append("actual_arrival")
+    if departure is not None:
+        if (stop.actual_arrival or arrival) and departure < (stop.actual_arrival or arrival):
+            raise ValidationError({"actual_departure": _("A lorry leaves after it arrives.")})
+        stop.actual_departure = departure
+        fields.append("actual_departure")
+    if fields:
+        stop.save(update_fields=fields)
+    return stop
+
+
+@transaction.atomic
+def handover_record(
+    *,
+    trip: Trip,
+    stop: TripStop,
+    seal_numbers: list[str],
+    seals_intact: bool,
+    signed_by: str,
+    occurred_at: datetime,
+    recorded_by=None,
+    remarks: str = "",
+) -> Handover:
+    """Record a trailer changing hands at a stop, with the seals checked."""
+    if stop.trip_id != trip.pk:
+        raise ValidationError({"stop": _("This stop is not on this trip.")})
+    seals = [seal.strip() for seal in seal_numbers if seal.strip()]
+    if not seals:
+        raise ValidationError({"seal_numbers": _("List the seal numbers that were checked.")})
+    handover = Handover(
+        trip=trip,
+        stop=stop,
+        seal_numbers=seals,
+        seals_intact=seals_intact,
+        signed_by=signed_by.strip(),
+        occurred_at=occurred_at,
+        recorded_by=recorded_by,
+        remarks=remarks,
+    )
+    handover.full_clean()
+    handover.save()
+    return handover

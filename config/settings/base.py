@@ -137,7 +137,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
-CELERY_BEAT_SCHEDULE: dict = {}
+# Every periodic job, in one place; only `celery beat` (make stack) runs them.
+CELERY_BEAT_SCHEDULE = {
+    "generate-trips": {"task": "scheduling.tasks.generate_trips", "schedule": 3600.0},
+    "allocate-waiting-bookings": {
+        "task": "scheduling.tasks.allocate_waiting_bookings",
+        "schedule": 900.0,
+    },
+}
+# How far ahead trips are generated from timetables and bookings are placed.
+SCHEDULING_HORIZON_DAYS = env.int("SCHEDULING_HORIZON_DAYS", default=28)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

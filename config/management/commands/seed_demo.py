@@ -3,6 +3,7 @@ import os
 from django.core.management.base import BaseCommand
 
 from alliance import demo
+from scheduling import demo as scheduling_demo
 
 
 class Command(BaseCommand):
@@ -16,7 +17,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, password: str, **options):
-        demo.seed_demo(password=password)
+        demo.seed_members(password=password)
+        scheduling_demo.seed_network_and_schedule()
         self.stdout.write(
             self.style.SUCCESS("Demo data is in place. Sign in at http://127.0.0.1:8000/")
         )
