@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -102,7 +103,8 @@ class MembershipApplicationAdmin(admin.ModelAdmin):
     def licence_link(self, obj):
         if not obj.business_licence:
             return "—"
-        return format_html('<a href="{}">{}</a>', obj.business_licence.url, _("Open the licence"))
+        url = reverse("alliance:application_licence", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Download the licence"))
 
     def has_add_permission(self, request):
         return False  # applications come from the public form only
@@ -114,7 +116,9 @@ class MembershipApplicationAdmin(admin.ModelAdmin):
             "licence_link"
         ]
 
-    @admin.action(description=gettext_lazy("Approve the selected applications"))
+    @admin.action(
+        permissions=["change"], description=gettext_lazy("Approve the selected applications")
+    )
     def approve(self, request: HttpRequest, queryset: QuerySet):
         _run_for_each(
             request,
@@ -125,7 +129,9 @@ class MembershipApplicationAdmin(admin.ModelAdmin):
             _("%(count)d application(s) approved; invitations are on their way."),
         )
 
-    @admin.action(description=gettext_lazy("Reject the selected applications…"))
+    @admin.action(
+        permissions=["change"], description=gettext_lazy("Reject the selected applications…")
+    )
     def reject(self, request: HttpRequest, queryset: QuerySet):
         if "confirm" not in request.POST:
             return _reason_page(
@@ -156,14 +162,15 @@ class MemberAdmin(admin.ModelAdmin):
     list_display = ["legal_name", "local_name", "country", "status", "contact_name", "joined_at"]
     list_filter = ["status", "country"]
     search_fields = ["legal_name", "local_name", "registration_number", "email"]
-    readonly_fields = ["status", "suspension_reason", "joined_at"]
+    # Identity and status change only through the onboarding and suspension services.
+    readonly_fields = ["country", "registration_number", "status", "suspension_reason", "joined_at"]
     actions = ["suspend", "reactivate"]
     inlines = [MemberEventInline]
 
     def has_add_permission(self, request):
         return False  # members come from approved applications
 
-    @admin.action(description=gettext_lazy("Suspend the selected members…"))
+    @admin.action(permissions=["change"], description=gettext_lazy("Suspend the selected members…"))
     def suspend(self, request, queryset):
         if "confirm" not in request.POST:
             return _reason_page(
@@ -184,7 +191,9 @@ class MemberAdmin(admin.ModelAdmin):
         )
         return None
 
-    @admin.action(description=gettext_lazy("Reactivate the selected members"))
+    @admin.action(
+        permissions=["change"], description=gettext_lazy("Reactivate the selected members")
+    )
     def reactivate(self, request, queryset):
         _run_for_each(
             request,
@@ -214,6 +223,31 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]}),
     ]
+    actions = ["resend_invitation"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A member's people change company, role and access through the member's
+        # admins or the audited services, never by editing the row here.
+        if obj is not None and obj.member_id:
+            return [
+                "member",
+                "role",
+                "is_active",
+                "is_staff",
+                "is_superuser",
+                "last_login",
+                "date_joined",
+            ]
+        return ["last_login", "date_joined"]
+
+    @admin.action(permissions=["change"], description=gettext_lazy("Send the invitation again"))
+    def resend_invitation(self, request, queryset):
+        _run_for_each(
+            request,
+            queryset,
+            lambda user: services.user_invitation_resend(user=user, actor=request.user),
+            _("%(count)d invitation(s) sent again."),
+        )
 
 
 @admin.register(ApiKey)
@@ -236,7 +270,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # keys are created by members, who alone see the secret
 
-    @admin.action(description=gettext_lazy("Revoke the selected API keys"))
+    @admin.action(permissions=["change"], description=gettext_lazy("Revoke the selected API keys"))
     def revoke(self, request, queryset):
         _run_for_each(
             request,

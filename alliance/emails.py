@@ -1,7 +1,6 @@
 """Onboarding emails, each rendered in its recipient's language."""
 
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -10,6 +9,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from alliance.models import MembershipApplication, User
+from alliance.tokens import invitation_token_generator
 
 
 def _send(*, template: str, to: str, language: str, context: dict) -> None:
@@ -23,7 +23,7 @@ def _send(*, template: str, to: str, language: str, context: dict) -> None:
 
 def invitation_url(user: User) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
+    token = invitation_token_generator.make_token(user)
     path = reverse("invitation_accept", kwargs={"uidb64": uid, "token": token})
     return f"{settings.SITE_URL}{path}"
 

@@ -47,7 +47,7 @@ class ApplicationForm(forms.Form):
         help_text=_("Required for carriers."),
     )
     contact_name = forms.CharField(label=_("Contact person"), max_length=150)
-    email = forms.EmailField(label=_("Contact email"))
+    email = forms.EmailField(label=_("Contact email"), max_length=254)
     phone = PhoneNumberField(
         label=_("Contact phone"),
         help_text=_("International format, for example +86 23 6000 0000."),
@@ -102,7 +102,7 @@ class LoginForm(AuthenticationForm):
 
 class InviteColleagueForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=150)
-    email = forms.EmailField(label=_("Email"))
+    email = forms.EmailField(label=_("Email"), max_length=254)
     role = forms.ChoiceField(label=_("Role"), choices=UserRole.choices, initial=UserRole.VIEWER)
 
 

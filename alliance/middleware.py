@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
@@ -19,6 +20,11 @@ class SuspendedMemberLogoutMiddleware:
             and not user.member.is_active
         ):
             logout(request)
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"error": {"code": "member_suspended", "message": suspended_message()}},
+                    status=401,
+                )
             messages.error(request, suspended_message())
             return redirect("login")
         return self.get_response(request)

@@ -7,9 +7,11 @@ schedules its emails for after the commit.
 import hashlib
 import hmac
 import secrets
+import uuid
 from datetime import timedelta
 from functools import partial
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +26,7 @@ from alliance.exceptions import (
 )
 from alliance.models import ApiKey, Member, MembershipApplication, MembershipEvent, User
 from alliance.selectors import email_in_use
+from alliance.validators import licence_extension
 from config.exceptions import ApplicationError
 
 API_KEY_PREFIX = "lak_"
@@ -36,7 +39,9 @@ def _audit(action: str, **fields) -> MembershipEvent:
 
 
 def _after_commit(task, **kwargs) -> None:
-    transaction.on_commit(partial(task.delay, **kwargs))
+    # robust: a broker or mail server that is down must not turn a decision that
+    # is already committed into an error page; the failure is logged instead.
+    transaction.on_commit(partial(task.delay, **kwargs), robust=True)
 
 
 # --- Onboarding -------------------------------------------------------------
@@ -73,6 +78,9 @@ def application_submit(
             _("A company with this registration number is already a member of the alliance."),
             field="registration_number",
         )
+    # The applicant's file name is never reused: a random name with the extension of
+    # the detected type keeps an uploaded page from ever being served as HTML.
+    business_licence.name = f"{uuid.uuid4().hex}.{licence_extension(business_licence)}"
     application = MembershipApplication(
         legal_name=legal_name,
         local_name=local_name,
@@ -222,9 +230,15 @@ def user_invite(
     """Give a colleague an account and email them a link to choose a password."""
     if email_in_use(email=email):
         raise EmailTaken(_("Someone already has an account with this email."), field="email")
-    user = User.objects.create_user(
-        email=email, full_name=full_name, member=member, role=role, language=language
-    )
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=email, full_name=full_name, member=member, role=role, language=language
+            )
+    except IntegrityError as error:  # the same address invited twice at once
+        raise EmailTaken(
+            _("Someone already has an account with this email."), field="email"
+        ) from error
     _audit(
         MembershipEvent.Action.USER_INVITED,
         actor=actor,
@@ -237,9 +251,34 @@ def user_invite(
 
 
 def _other_active_admins(user: User):
-    return User.objects.filter(
-        member_id=user.member_id, role=UserRole.ADMIN, is_active=True
-    ).exclude(pk=user.pk)
+    """Other administrators who can act: active and with a password (invitation accepted)."""
+    return (
+        User.objects.filter(member_id=user.member_id, role=UserRole.ADMIN, is_active=True)
+        .exclude(pk=user.pk)
+        .exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX)
+    )
+
+
+@transaction.atomic(durable=True)
+def user_invitation_resend(*, user: User, actor: User) -> User:
+    """Send a fresh invitation link to someone who has not chosen a password yet."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.is_active:
+        raise InvalidTransition(_("%(user)s is deactivated.") % {"user": user.get_full_name()})
+    if user.has_usable_password():
+        raise InvalidTransition(
+            _("%(user)s has already accepted; they can reset their password if it is lost.")
+            % {"user": user.get_full_name()}
+        )
+    _audit(
+        MembershipEvent.Action.USER_INVITED,
+        actor=actor,
+        member_id=user.member_id,
+        subject_user=user,
+        details={"resent": True},
+    )
+    _after_commit(tasks.send_invitation, user_id=user.pk)
+    return user
 
 
 def _lock_colleague(user: User) -> User:
@@ -344,16 +383,23 @@ def api_key_create(
     unknown = set(scopes) - set(ApiScope.values)
     if not scopes or unknown:
         raise ApplicationError(_("Choose at least one valid scope."), field="scopes")
-    prefix = secrets.token_hex(4)
-    raw_key = f"{API_KEY_PREFIX}{prefix}{secrets.token_urlsafe(32)}"
-    api_key = ApiKey.objects.create(
-        member=member,
-        name=name.strip(),
-        prefix=prefix,
-        hashed_secret=hash_api_secret(raw_key),
-        scopes=sorted(set(scopes)),
-        created_by=actor,
-    )
+    for attempt in range(3):
+        prefix = secrets.token_hex(4)
+        raw_key = f"{API_KEY_PREFIX}{prefix}{secrets.token_urlsafe(32)}"
+        try:
+            with transaction.atomic():
+                api_key = ApiKey.objects.create(
+                    member=member,
+                    name=name.strip(),
+                    prefix=prefix,
+                    hashed_secret=hash_api_secret(raw_key),
+                    scopes=sorted(set(scopes)),
+                    created_by=actor,
+                )
+            break
+        except IntegrityError:  # two keys drew the same 32-bit prefix: draw again
+            if attempt == 2:
+                raise
     _audit(
         MembershipEvent.Action.API_KEY_CREATED,
         actor=actor,

@@ -17,4 +17,9 @@ urlpatterns = [
     ),
     path("api-keys/", views.ApiKeysView.as_view(), name="api_keys"),
     path("api-keys/<int:pk>/revoke/", views.ApiKeyRevokeView.as_view(), name="api_key_revoke"),
+    path(
+        "applications/<int:pk>/licence/",
+        views.application_licence,
+        name="application_licence",
+    ),
 ]

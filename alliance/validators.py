@@ -55,6 +55,14 @@ def normalise_registration_number(*, country: str, number: str) -> str:
     return compact
 
 
+def licence_extension(upload) -> str:
+    """The file extension that matches the licence's content (pdf, jpg or png)."""
+    head = upload.read(2048)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    return kind.extension if kind is not None and kind.mime in LICENCE_MIME_TYPES else "bin"
+
+
 def validate_business_licence(upload) -> None:
     """Accept PDF, JPEG or PNG by their content, not their name, within the size limit."""
     limit = settings.LICENCE_MAX_UPLOAD_BYTES

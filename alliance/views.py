@@ -2,16 +2,19 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
 from django_ratelimit.decorators import ratelimit
 
@@ -24,7 +27,8 @@ from alliance.forms import (
     InviteColleagueForm,
     LoginForm,
 )
-from alliance.models import ApiKey, User
+from alliance.models import ApiKey, MembershipApplication, User
+from alliance.tokens import invitation_token_generator
 from config.exceptions import ApplicationError
 
 PAGE_SIZE = 25
@@ -45,13 +49,47 @@ class MemberAdminRequiredMixin(MemberRequiredMixin):
         return self.request.user.is_member_admin
 
 
-@method_decorator(
-    ratelimit(key="ip", rate=lambda group, request: settings.LOGIN_RATE, method="POST", block=True),
-    name="post",
+@staff_member_required
+def application_licence(request, pk: int):
+    """The applicant's licence, for alliance staff only, always as a download."""
+    application = get_object_or_404(MembershipApplication, pk=pk)
+    upload = application.business_licence
+    extension = upload.name.rsplit(".", 1)[-1].lower()
+    response = FileResponse(
+        upload.open("rb"),
+        as_attachment=True,
+        filename=f"licence-{application.pk}.{extension}",
+        content_type=LICENCE_CONTENT_TYPES.get(extension, "application/octet-stream"),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+LICENCE_CONTENT_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
+
+
+def _login_rate(group, request):
+    return settings.LOGIN_RATE
+
+
+# Every way to try a password or send mail is limited per address, and the
+# reset form also per email, so neither guessing nor mail floods are cheap.
+limit_sign_in = ratelimit(key="ip", rate=_login_rate, method="POST", block=True)
+limit_reset_per_email = ratelimit(
+    key="post:email", rate=_login_rate, method="POST", block=True, group="password-reset-email"
 )
+
+
+@method_decorator(limit_sign_in, name="post")
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
+
+
+@method_decorator([limit_sign_in, limit_reset_per_email], name="post")
+class PasswordResetView(auth_views.PasswordResetView):
+    pass
 
 
 class InvitationAcceptView(auth_views.PasswordResetConfirmView):
@@ -62,6 +100,14 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
     post_reset_login_backend = "alliance.backends.MemberAwareModelBackend"
     success_url = reverse_lazy("alliance:dashboard")
     reset_url_token = "choose-password"  # noqa: S105  (a URL segment, not a secret)
+    token_generator = invitation_token_generator
+
+    def get_user(self, uidb64):
+        # A deactivated colleague or a suspended member's person cannot use an old link.
+        user = super().get_user(uidb64)
+        if user is None or not user.is_active or (user.member_id and not user.member.is_active):
+            return None
+        return user
 
     def form_valid(self, form):
         messages.success(
@@ -88,6 +134,10 @@ class ApplyView(FormView):
             services.application_submit(**data, language=get_language())
         except ApplicationError as error:
             form.add_error(error.field, error.message)
+            return self.form_invalid(form)
+        except ValidationError as error:  # a model rule the form does not know
+            for field, messages_ in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages_)
             return self.form_invalid(form)
         return redirect("alliance:apply_done")
 
@@ -183,6 +233,12 @@ class ColleagueActionView(MemberAdminRequiredMixin, View):
                     request,
                     _("%(user)s can no longer sign in.") % {"user": colleague.get_full_name()},
                 )
+            elif action == "resend":
+                services.user_invitation_resend(user=colleague, actor=request.user)
+                messages.success(
+                    request,
+                    _("A new invitation was sent to %(email)s.") % {"email": colleague.email},
+                )
             elif action == "reactivate":
                 services.user_reactivate(user=colleague, actor=request.user)
                 messages.success(
@@ -195,11 +251,17 @@ class ColleagueActionView(MemberAdminRequiredMixin, View):
         return redirect("alliance:colleagues")
 
 
+NEW_KEY_SESSION_KEY = "alliance:new-api-key"
+
+
+@method_decorator(never_cache, name="dispatch")
 class ApiKeysView(MemberAdminRequiredMixin, View):
     template_name = "alliance/api_keys.html"
 
-    def get(self, request, form=None, new_key=None):
+    def get(self, request, form=None):
         keys = selectors.member_api_keys(member=request.user.member)
+        # Shown on the first page after creation only; reloading does not show it again.
+        new_key = request.session.pop(NEW_KEY_SESSION_KEY, None)
         return render(
             request,
             self.template_name,
@@ -218,8 +280,10 @@ class ApiKeysView(MemberAdminRequiredMixin, View):
         except ApplicationError as error:
             form.add_error(error.field, error.message)
             return self.get(request, form=form)
-        # The raw key is rendered in this response only; it is never stored or shown again.
-        return self.get(request, new_key={"api_key": api_key, "raw": raw_key})
+        # Post/redirect/get: a reload cannot create a second key. The raw key waits in
+        # the session for the one page view that shows it, and is never stored.
+        request.session[NEW_KEY_SESSION_KEY] = {"name": api_key.name, "raw": raw_key}
+        return redirect("alliance:api_keys")
 
 
 class ApiKeyRevokeView(MemberAdminRequiredMixin, View):

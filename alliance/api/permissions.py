@@ -1,6 +1,7 @@
 """Who may call the API: active members (and staff), within the scopes each action needs."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import permissions
 
 from alliance.api.authentication import ApiKeyPrincipal
@@ -23,7 +24,7 @@ def caller_member(request):
 
 
 class IsActiveMember(permissions.BasePermission):
-    message = _("Sign in or send an API key of an active member.")
+    message = gettext_lazy("Sign in or send an API key of an active member.")
 
     def has_permission(self, request, view):
         user = request.user

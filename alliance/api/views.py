@@ -1,4 +1,5 @@
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -29,5 +30,5 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         """The caller's own member, with its registration details."""
         member = caller_member(request)
         if member is None:
-            raise NotFound("Alliance staff accounts do not belong to a member.")
+            raise NotFound(_("Alliance staff accounts do not belong to a member."))
         return Response(MyMemberSerializer(get_object_or_404(type(member), pk=member.pk)).data)

@@ -165,6 +165,7 @@ def test_invitation_link_sets_password_and_signs_in(
 
     assert response.status_code == 302 and response["Location"] == reverse("alliance:dashboard")
     assert User.objects.get(email="new@member.example").check_password("Mekong-route-2026")
+    assert "New Colleague" in client.get(reverse("alliance:dashboard")).content.decode()
     assert client.get(link, follow=True).context["validlink"] is False
 
 
@@ -311,10 +312,13 @@ def test_api_key_is_shown_once(client, member_admin):
     created = client.post(
         reverse("alliance:api_keys"),
         {"name": "Telematics", "scopes": ["events:write", "trips:read"]},
+        follow=True,
     )
     raw = created.context["new_key"]["raw"]
     later = client.get(reverse("alliance:api_keys"))
 
+    assert created.redirect_chain == [(reverse("alliance:api_keys"), 302)]
+    assert "no-store" in created["Cache-Control"]
     assert raw in created.content.decode()
     assert raw not in later.content.decode()
     assert ApiKey.objects.get().prefix in later.content.decode()

@@ -26,5 +26,6 @@ class Command(BaseCommand):
             ("Alliance admin (Django admin at /admin/)", demo.ADMIN_EMAIL),
             ("Demo member admin (Chongqing Yuxin)", demo.DEMO_MEMBER_EMAIL),
             ("Demo dispatcher", "dispatch@yuxin-logistics.example"),
+            ("Demo viewer", "viewer@yuxin-logistics.example"),
         ]:
             self.stdout.write(f"  {label}: {email} / {password}")
