@@ -288,7 +288,7 @@ def booking_create(
     dangerous_goods: bool = False,
     actor=None,
 ) -> Booking:
-    """Reserve space for a consignment on the earliest suitable trip, or put it on the waiting list."""
+    """Reserve space on the earliest suitable trip, or put the booking on the waiting list."""
     booking = Booking(
         member=member,
         reference=reference,
@@ -315,7 +315,7 @@ def booking_create(
 @retry_on_deadlock
 @transaction.atomic
 def booking_allocate(*, booking: Booking, actor=None) -> Booking:
-    """Try again to place a waiting booking (the waiting list calls this, first come first served)."""
+    """Try again to place a waiting booking (the waiting list, first come first served)."""
     booking = Booking.objects.select_for_update().get(pk=booking.pk)
     if booking.status != Booking.Status.WAITING:
         return booking
@@ -420,7 +420,7 @@ def booking_rehome(*, booking: Booking, actor=None) -> Booking:
 
 
 def trip_rehome_bookings(*, trip_id: int, actor=None) -> int:
-    """Move every booking of a cancelled trip, earliest booked first; each in its own transaction."""
+    """Move every booking of a cancelled trip, each in its own transaction."""
     moved = 0
     for booking in Booking.objects.filter(trip_id=trip_id, status=Booking.Status.ALLOCATED):
         booking_rehome(booking=booking, actor=actor)

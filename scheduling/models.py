@@ -3,6 +3,7 @@
 Every time is stored in UTC; pages show it in the local zone of the place it happens at.
 """
 
+import functools
 import zoneinfo
 
 from django.conf import settings
@@ -22,8 +23,14 @@ unlocode_validator = RegexValidator(
 )
 
 
+@functools.cache
+def _iana_timezones() -> frozenset[str]:
+    # available_timezones() walks the tz database on disk at every call.
+    return frozenset(zoneinfo.available_timezones())
+
+
 def validate_iana_timezone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in _iana_timezones():
         raise ValidationError(
             _("“%(value)s” is not an IANA time zone; use a name such as Asia/Bangkok."),
             params={"value": value},

@@ -371,7 +371,7 @@ def _permit_covers(vehicle: Vehicle, leg: TripLeg) -> bool:
 def leg_assign(*, leg: TripLeg, vehicle: Vehicle | None, driver: Driver | None) -> TripLeg:
     """Put a carrier's vehicle and driver on a leg; the leg's capacity becomes the vehicle's."""
     leg = (
-        TripLeg.objects.select_for_update()
+        TripLeg.objects.select_for_update(of=("self",))
         .select_related("trip__line", "border_crossing")
         .get(pk=leg.pk)
     )

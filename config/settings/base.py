@@ -188,6 +188,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ServiceKindEnum": "scheduling.models.ServiceKind",
+        "TripStatusEnum": "scheduling.models.Trip.Status",
+        "BookingStatusEnum": "scheduling.models.Booking.Status",
+        "MemberStatusEnum": "alliance.models.Member.Status",
+        "ApplicationStatusEnum": "alliance.models.MembershipApplication.Status",
+    },
 }
 
 PHONENUMBER_DEFAULT_FORMAT = "E164"

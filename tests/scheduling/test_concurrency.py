@@ -1,0 +1,81 @@
+"""No overbooking under concurrency: many connections race for one trip's last space."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.db.models import Sum
+from django.utils import timezone
+
+from scheduling import allocation, services
+from scheduling.models import Booking, ServiceKind, Trip, TripLeg
+from tests.factories import MemberFactory
+from tests.scheduling.conftest import make_line, make_timetable
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+RACERS = 60  # each on its own PostgreSQL connection, well within the default 100
+
+
+def test_parallel_allocations_never_overbook_any_leg(network, carrier):
+    line = make_line(network, carrier)
+    make_timetable(line, capacity_kg="10000", capacity_m3="40")
+    services.trips_generate()
+    trip = Trip.objects.filter(line=line).order_by("departure_at").first()
+    Trip.objects.filter(line=line).exclude(pk=trip.pk).delete()  # one trip only
+    member = MemberFactory()
+    # Through cargo, cargo dropped at the border, and cargo loaded at the border.
+    routes = [
+        (network.chongqing, network.hanoi),
+        (network.chongqing, network.youyiguan),
+        (network.huu_nghi, network.hanoi),
+    ]
+    barrier = threading.Barrier(RACERS)
+    failures: list[BaseException] = []
+
+    def racer(number: int) -> None:
+        origin, destination = routes[number % len(routes)]
+        try:
+            barrier.wait(timeout=60)
+            allocation.booking_create(
+                member=member,
+                reference=f"RACE-{number:03d}",
+                origin=origin,
+                destination=destination,
+                ready_date=timezone.localdate(),
+                weight_kg=Decimal("700"),
+                volume_m3=Decimal("1.5"),
+                service_kind=ServiceKind.LTL,
+            )
+        except BaseException as error:  # every refusal must be clean: none may escape
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=racer, args=(n,)) for n in range(RACERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert failures == []
+    assert Booking.objects.count() == RACERS
+    allocated = Booking.objects.filter(status=Booking.Status.ALLOCATED, trip=trip)
+    assert 0 < allocated.count() < RACERS
+    for leg in TripLeg.objects.filter(trip=trip):
+        on_leg = allocated.filter(first_leg__lte=leg.sequence, last_leg__gte=leg.sequence)
+        carried = on_leg.aggregate(kg=Sum("weight_kg"), m3=Sum("volume_m3"))
+        assert leg.booked_kg == (carried["kg"] or 0) <= leg.capacity_kg
+        assert leg.booked_m3 == (carried["m3"] or 0) <= leg.capacity_m3
+    waiting = Booking.objects.filter(status=Booking.Status.WAITING)
+    assert waiting.count() == RACERS - allocated.count()
+    assert set(waiting.values_list("waiting_reason", flat=True)) == {Booking.WaitingReason.NO_ROOM}
+    # Nobody was turned away while there was room: each waiting booking has a full leg.
+    room = {
+        leg.sequence: leg.capacity_kg - leg.booked_kg for leg in TripLeg.objects.filter(trip=trip)
+    }
+    stops = {stop.location_id: stop.sequence for stop in trip.stops.all()}
+    for booking in waiting:
+        its_legs = range(stops[booking.origin_id], stops[booking.destination_id])
+        assert min(room[sequence] for sequence in its_legs) < booking.weight_kg
