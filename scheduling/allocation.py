@@ -12,8 +12,9 @@ from decimal import Decimal
 from functools import wraps
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import OperationalError, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg.errors import DeadlockDetected
@@ -56,25 +57,26 @@ def candidate_trips(
     now = now or timezone.now()
     horizon_end = now + timedelta(days=settings.SCHEDULING_HORIZON_DAYS)
     earliest = max(now, local_midnight(ready_date, origin.zone))
-    at_origin = TripStop.objects.filter(trip=OuterRef("pk"), location=origin)
-    at_destination = TripStop.objects.filter(trip=OuterRef("pk"), location=destination)
+    # Two joins to the trip's stops, one at the origin and one at the destination,
+    # let PostgreSQL start from the (location, planned_departure) index.
     trips = (
-        Trip.objects.filter(
+        Trip.objects.annotate(
+            at_origin=FilteredRelation("stops", condition=Q(stops__location=origin)),
+            at_destination=FilteredRelation("stops", condition=Q(stops__location=destination)),
+        )
+        .filter(
             status__in=Trip.BOOKABLE,
             booking_cutoff_at__gt=now,
             line__is_active=True,
             line__service_kinds__contains=[service_kind],
+            at_origin__planned_departure__gte=earliest,
+            at_origin__planned_departure__lt=horizon_end,
+            at_destination__sequence__gt=F("at_origin__sequence"),
         )
         .annotate(
-            origin_seq=Subquery(at_origin.values("sequence")[:1]),
-            origin_departure=Subquery(at_origin.values("planned_departure")[:1]),
-            destination_seq=Subquery(at_destination.values("sequence")[:1]),
-        )
-        .filter(
-            origin_seq__isnull=False,
-            destination_seq__gt=F("origin_seq"),
-            origin_departure__gte=earliest,
-            origin_departure__lt=horizon_end,
+            origin_seq=F("at_origin__sequence"),
+            origin_departure=F("at_origin__planned_departure"),
+            destination_seq=F("at_destination__sequence"),
         )
     )
     legs_on_the_way = TripLeg.objects.filter(
@@ -247,6 +249,30 @@ def _wait(booking: Booking, *, now: datetime, actor=None, reason_prefix: str = "
 # --- Services ---------------------------------------------------------------
 
 
+def _validate_cargo(booking: Booking) -> None:
+    """The booking's own rules, checked in Python: this is on the hot path of every order.
+
+    Model.full_clean would spend a query per constraint and per foreign key that the
+    caller already holds; the database constraints stay as the backstop.
+    """
+    booking.full_clean(
+        exclude=["member", "origin", "destination"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    errors = {}
+    if booking.weight_kg <= 0:
+        errors["weight_kg"] = _("The weight must be more than 0 kg.")
+    if booking.volume_m3 <= 0:
+        errors["volume_m3"] = _("The volume must be more than 0 m³.")
+    if booking.origin_id == booking.destination_id:
+        errors["destination"] = _("The destination must differ from the origin.")
+    if Booking.objects.filter(member=booking.member, reference=booking.reference).exists():
+        errors["reference"] = _("You already have a booking with this reference.")
+    if errors:
+        raise ValidationError(errors)
+
+
 def retry_on_deadlock(func):
     """Run the whole transaction again if PostgreSQL broke a deadlock by aborting it.
 
@@ -300,7 +326,7 @@ def booking_create(
         service_kind=service_kind,
         dangerous_goods=dangerous_goods,
     )
-    booking.full_clean()
+    _validate_cargo(booking)
     booking.save()
     now = timezone.now()
     trip = _place(booking, now=now)

@@ -57,7 +57,10 @@ def timetables() -> QuerySet[Timetable]:
 
 
 def trips() -> QuerySet[Trip]:
-    """Trips with their load: the fullest leg by weight and by volume, in percent."""
+    """Trips with their load: the fullest leg by weight and by volume, in percent.
+
+    Ordered explicitly: the aggregate groups the query, which drops Meta.ordering.
+    """
     return (
         Trip.objects.select_related("line")
         .annotate(
@@ -69,6 +72,7 @@ def trips() -> QuerySet[Trip]:
                 "stops", queryset=TripStop.objects.select_related("location").order_by("sequence")
             ),
         )
+        .order_by("departure_at", "pk")
     )
 
 

@@ -241,3 +241,35 @@ def test_cancelling_needs_a_reason(network, trips):
         services.trip_cancel(trip=trips[0], reason=" ")
     trips[0].refresh_from_db()
     assert trips[0].status == Trip.Status.PLANNED
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"kg": "0"}, "weight_kg"),
+        ({"m3": "-1"}, "volume_m3"),
+        ({"destination": "SAME"}, "destination"),
+    ],
+)
+def test_booking_create_refuses_impossible_cargo_and_saves_nothing(network, trips, change, field):
+    from django.core.exceptions import ValidationError
+
+    if change.get("destination") == "SAME":
+        change = {"destination": network.chongqing}
+
+    with pytest.raises(ValidationError) as error:
+        book(network, **change)
+
+    assert field in error.value.message_dict
+    assert not Booking.objects.exists()
+
+
+def test_booking_reference_is_unique_per_member(network, trips):
+    from django.core.exceptions import ValidationError
+
+    member = MemberFactory()
+    book(network, member, reference="PO-1")
+
+    with pytest.raises(ValidationError, match="already have a booking"):
+        book(network, member, reference="PO-1")
+    book(network, reference="PO-1")  # another member may use the same reference
