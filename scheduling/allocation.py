@@ -13,7 +13,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import OperationalError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -327,7 +327,13 @@ def booking_create(
         dangerous_goods=dangerous_goods,
     )
     _validate_cargo(booking)
-    booking.save()
+    try:
+        with transaction.atomic():
+            booking.save()
+    except IntegrityError as error:  # the same reference sent twice at once
+        raise ValidationError(
+            {"reference": _("You already have a booking with this reference.")}
+        ) from error
     now = timezone.now()
     trip = _place(booking, now=now)
     if trip is None:

@@ -15,13 +15,17 @@ Coordinates are approximate. A UN/LOCODE is set only where the published code is
 everything else leaves it blank.
 """
 
-from datetime import date, time
+import random
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from alliance.models import Member
+from scheduling.allocation import booking_create
 from scheduling.models import (
+    Booking,
     BorderCrossing,
     Driver,
     Line,
@@ -563,11 +567,42 @@ def demo_carriers() -> dict[tuple, Member]:
     }
 
 
+DEMO_BOOKINGS = 120
+
+
+def seed_bookings() -> None:
+    """Bookings of the demo members on random routes, so schedule boards show real loads.
+
+    Made once: their references are fixed, and a second run finds them.
+    """
+    if Booking.objects.filter(reference__startswith="DEMO-").exists():
+        return
+    rng = random.Random(2026)
+    members = list(Member.objects.order_by("pk"))
+    routes = []
+    for line in Line.objects.prefetch_related("stops__location"):
+        stops = sorted(line.stops.all(), key=lambda stop: stop.sequence)
+        routes += [(stops[0].location, stop.location) for stop in stops[1:]]
+    for number in range(DEMO_BOOKINGS):
+        origin, destination = rng.choice(routes)
+        booking_create(
+            member=rng.choice(members),
+            reference=f"DEMO-{number:04d}",
+            origin=origin,
+            destination=destination,
+            ready_date=timezone.localdate() + timedelta(days=rng.randint(0, 14)),
+            weight_kg=Decimal(rng.choice([800, 1500, 3000, 6000, 9000])),
+            volume_m3=Decimal(rng.choice([3, 6, 12, 20, 30])),
+            service_kind=ServiceKind.LTL,
+        )
+
+
 def seed_network_and_schedule() -> None:
-    """The whole demo network, schedule and fleet, then trips for the horizon (four weeks)."""
+    """The whole demo network, schedule and fleet, trips for four weeks, and some bookings."""
     with transaction.atomic():
         places = seed_network()
         carriers = demo_carriers()
         seed_lines(places, carriers)
         seed_fleet(carriers)
         trips_generate()
+    seed_bookings()

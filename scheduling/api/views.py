@@ -216,12 +216,6 @@ class BookingViewSet(
             raise PermissionDenied(_("Bookings are made for a member; staff use the admin."))
         data = serializers.BookingInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        if Booking.objects.filter(
-            member=member, reference=data.validated_data["reference"]
-        ).exists():
-            raise ValidationError(
-                {"reference": [_("You already have a booking with this reference.")]}
-            )
         booking = allocation.booking_create(
             member=member, actor=_actor(request), **data.validated_data
         )
