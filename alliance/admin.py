@@ -1,19 +1,17 @@
 """The alliance's operations console for membership: review, approve, reject, suspend."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from alliance import services
-from alliance.forms import ReasonForm
 from alliance.models import ApiKey, Member, MembershipApplication, MembershipEvent, User
-from config.exceptions import ApplicationError
+from config.admin_actions import run_for_each, run_with_reason
 
 
 class MembershipEventInline(admin.TabularInline):
@@ -36,33 +34,6 @@ class MemberEventInline(MembershipEventInline):
     fk_name = "member"
     fields = ["created_at", "action", "actor", "subject_user", "reason", "details"]
     readonly_fields = fields
-
-
-def _run_for_each(request, queryset, service, success_message, **kwargs) -> None:
-    done = 0
-    for obj in queryset:
-        try:
-            service(obj, **kwargs)
-            done += 1
-        except ApplicationError as error:
-            messages.error(request, f"{obj}: {error.message}")
-    if done:
-        messages.success(request, success_message % {"count": done})
-
-
-def _reason_page(request, *, title: str, queryset, action: str, form=None):
-    return render(
-        request,
-        "admin/alliance/reason_form.html",
-        {
-            **admin.site.each_context(request),
-            "title": title,
-            "objects": queryset,
-            "form": form or ReasonForm(),
-            "action": action,
-            "opts": queryset.model._meta,
-        },
-    )
 
 
 @admin.register(MembershipApplication)
@@ -120,7 +91,7 @@ class MembershipApplicationAdmin(admin.ModelAdmin):
         permissions=["change"], description=gettext_lazy("Approve the selected applications")
     )
     def approve(self, request: HttpRequest, queryset: QuerySet):
-        _run_for_each(
+        run_for_each(
             request,
             queryset,
             lambda application: services.application_approve(
@@ -133,28 +104,21 @@ class MembershipApplicationAdmin(admin.ModelAdmin):
         permissions=["change"], description=gettext_lazy("Reject the selected applications…")
     )
     def reject(self, request: HttpRequest, queryset: QuerySet):
-        if "confirm" not in request.POST:
-            return _reason_page(
-                request, title=_("Reject applications"), queryset=queryset, action="reject"
-            )
-        form = ReasonForm(request.POST)
-        if not form.is_valid():
-            return _reason_page(
-                request,
-                title=_("Reject applications"),
-                queryset=queryset,
-                action="reject",
-                form=form,
-            )
-        _run_for_each(
+        return run_with_reason(
+            self,
             request,
             queryset,
-            lambda application: services.application_reject(
-                application=application, actor=request.user, reason=form.cleaned_data["reason"]
+            action="reject",
+            title=_("Reject applications"),
+            run=lambda reason: run_for_each(
+                request,
+                queryset,
+                lambda application: services.application_reject(
+                    application=application, actor=request.user, reason=reason
+                ),
+                _("%(count)d application(s) rejected; the applicants are told why."),
             ),
-            _("%(count)d application(s) rejected; the applicants are told why."),
         )
-        return None
 
 
 @admin.register(Member)
@@ -172,30 +136,27 @@ class MemberAdmin(admin.ModelAdmin):
 
     @admin.action(permissions=["change"], description=gettext_lazy("Suspend the selected members…"))
     def suspend(self, request, queryset):
-        if "confirm" not in request.POST:
-            return _reason_page(
-                request, title=_("Suspend members"), queryset=queryset, action="suspend"
-            )
-        form = ReasonForm(request.POST)
-        if not form.is_valid():
-            return _reason_page(
-                request, title=_("Suspend members"), queryset=queryset, action="suspend", form=form
-            )
-        _run_for_each(
+        return run_with_reason(
+            self,
             request,
             queryset,
-            lambda member: services.member_suspend(
-                member=member, actor=request.user, reason=form.cleaned_data["reason"]
+            action="suspend",
+            title=_("Suspend members"),
+            run=lambda reason: run_for_each(
+                request,
+                queryset,
+                lambda member: services.member_suspend(
+                    member=member, actor=request.user, reason=reason
+                ),
+                _("%(count)d member(s) suspended; their people and API keys are shut out."),
             ),
-            _("%(count)d member(s) suspended; their people and API keys are shut out."),
         )
-        return None
 
     @admin.action(
         permissions=["change"], description=gettext_lazy("Reactivate the selected members")
     )
     def reactivate(self, request, queryset):
-        _run_for_each(
+        run_for_each(
             request,
             queryset,
             lambda member: services.member_reactivate(member=member, actor=request.user),
@@ -242,7 +203,7 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(permissions=["change"], description=gettext_lazy("Send the invitation again"))
     def resend_invitation(self, request, queryset):
-        _run_for_each(
+        run_for_each(
             request,
             queryset,
             lambda user: services.user_invitation_resend(user=user, actor=request.user),
@@ -272,7 +233,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @admin.action(permissions=["change"], description=gettext_lazy("Revoke the selected API keys"))
     def revoke(self, request, queryset):
-        _run_for_each(
+        run_for_each(
             request,
             queryset,
             lambda api_key: services.api_key_revoke(api_key=api_key, actor=request.user),

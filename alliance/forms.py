@@ -132,9 +132,3 @@ class DirectoryFilterForm(forms.Form):
     role = forms.ChoiceField(
         label=_("Role"), choices=[("", _("Any role"))] + BusinessRole.choices, required=False
     )
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
-    )

@@ -5,13 +5,12 @@ from datetime import timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import render
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from alliance.forms import ReasonForm
+from config.admin_actions import run_for_each, run_with_reason
 from config.exceptions import ApplicationError
 from scheduling import allocation, services
 from scheduling.models import (
@@ -254,35 +253,19 @@ class TripAdmin(admin.ModelAdmin):
 
     @admin.action(permissions=["change"], description=gettext_lazy("Cancel the selected trips…"))
     def cancel(self, request, queryset):
-        form = ReasonForm(request.POST if "confirm" in request.POST else None)
-        if not form.is_valid():
-            return render(
+        return run_with_reason(
+            self,
+            request,
+            queryset,
+            action="cancel",
+            title=_("Cancel trips"),
+            run=lambda reason: run_for_each(
                 request,
-                "admin/alliance/reason_form.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "title": _("Cancel trips"),
-                    "objects": queryset,
-                    "form": form,
-                    "action": "cancel",
-                    "opts": self.model._meta,
-                },
-            )
-        done = 0
-        for trip in queryset:
-            try:
-                services.trip_cancel(
-                    trip=trip, actor=request.user, reason=form.cleaned_data["reason"]
-                )
-                done += 1
-            except ApplicationError as error:
-                messages.error(request, f"{trip}: {error.message}")
-        if done:
-            messages.success(
-                request,
-                _("%(count)d trip(s) cancelled; their bookings are being moved.") % {"count": done},
-            )
-        return None
+                queryset,
+                lambda trip: services.trip_cancel(trip=trip, actor=request.user, reason=reason),
+                _("%(count)d trip(s) cancelled; their bookings are being moved."),
+            ),
+        )
 
 
 class BookingEventInline(admin.TabularInline):

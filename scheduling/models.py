@@ -38,6 +38,11 @@ def validate_iana_timezone(value: str) -> None:
         )
 
 
+def positive(value) -> None:
+    if value is not None and value <= 0:
+        raise ValidationError(_("Must be more than 0."), code="not_positive")
+
+
 class ServiceKind(models.TextChoices):
     FTL = "ftl", _("Full truckload (FTL)")
     LTL = "ltl", _("Less than truckload (LTL consolidation)")
@@ -239,7 +244,9 @@ class Timetable(models.Model):
         Line, verbose_name=_("line"), on_delete=models.CASCADE, related_name="timetables"
     )
     weekdays = ArrayField(
-        models.PositiveSmallIntegerField(choices=Weekday.choices), verbose_name=_("weekdays")
+        models.PositiveSmallIntegerField(choices=Weekday.choices),
+        verbose_name=_("weekdays"),
+        error_messages={"blank": _("Choose at least one weekday.")},
     )
     departure_time = models.TimeField(_("departure time (local)"))
     valid_from = models.DateField(_("valid from"))
@@ -247,8 +254,12 @@ class Timetable(models.Model):
     vehicle_type = models.CharField(
         _("default vehicle type"), max_length=20, choices=VehicleType.choices
     )
-    capacity_kg = models.DecimalField(_("capacity (kg)"), max_digits=10, decimal_places=2)
-    capacity_m3 = models.DecimalField(_("capacity (m³)"), max_digits=8, decimal_places=3)
+    capacity_kg = models.DecimalField(
+        _("capacity (kg)"), max_digits=10, decimal_places=2, validators=[positive]
+    )
+    capacity_m3 = models.DecimalField(
+        _("capacity (m³)"), max_digits=8, decimal_places=3, validators=[positive]
+    )
 
     class Meta:
         verbose_name = _("timetable")
@@ -285,8 +296,12 @@ class Vehicle(models.Model):
     plate = models.CharField(_("plate"), max_length=20)
     registration_country = CountryField(_("registration country"))
     vehicle_type = models.CharField(_("type"), max_length=20, choices=VehicleType.choices)
-    capacity_kg = models.DecimalField(_("capacity (kg)"), max_digits=10, decimal_places=2)
-    capacity_m3 = models.DecimalField(_("capacity (m³)"), max_digits=8, decimal_places=3)
+    capacity_kg = models.DecimalField(
+        _("capacity (kg)"), max_digits=10, decimal_places=2, validators=[positive]
+    )
+    capacity_m3 = models.DecimalField(
+        _("capacity (m³)"), max_digits=8, decimal_places=3, validators=[positive]
+    )
 
     class Meta:
         verbose_name = _("vehicle")

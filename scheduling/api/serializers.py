@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from scheduling.models import (
@@ -275,7 +276,7 @@ class BookingInputSerializer(serializers.Serializer):
     def validate(self, data):
         if data["origin"] == data["destination"]:
             raise serializers.ValidationError(
-                {"destination": "The destination must differ from the origin."}
+                {"destination": _("The destination must differ from the origin.")}
             )
         return data
 

@@ -116,8 +116,10 @@ def main() -> None:
             thread.join()
         elapsed = time.perf_counter() - started
         count = CONCURRENT_WORKERS * PER_WORKER
-        print(f"{CONCURRENT_WORKERS} threads: {count} more bookings in {elapsed:.1f} s = "
-              f"{count / elapsed:.1f} allocations/s; errors: {len(errors)}")
+        print(
+            f"{CONCURRENT_WORKERS} threads: {count} more bookings in {elapsed:.1f} s = "
+            f"{count / elapsed:.1f} allocations/s; errors: {len(errors)}"
+        )
         overbooked = TripLeg.objects.filter(booked_kg__gt=F("capacity_kg")).count()
         print(f"legs over capacity: {overbooked}")
         if errors or overbooked:

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from alliance.constants import BusinessRole
-from scheduling import services
+from scheduling import allocation, services
 from scheduling.models import Line, Location, ServiceKind, Timetable, Trip, VehicleType
 from scheduling.services import PlannedStop
 from tests.factories import MemberFactory
@@ -32,8 +32,8 @@ def _place(name, country, zone, kind="city", lat="22.0", lon="106.0"):
     )
 
 
-@pytest.fixture
-def network(db) -> Network:
+def build_network() -> Network:
+    """Chongqing → Nanning → Youyiguan | Huu Nghi → Hanoi, with the crossing between the gates."""
     places = Network(
         chongqing=_place("Chongqing", "CN", "Asia/Shanghai", "hub", "29.56", "106.55"),
         youyiguan=_place("Youyiguan", "CN", "Asia/Shanghai", "border_gate"),
@@ -45,6 +45,36 @@ def network(db) -> Network:
         name="Youyiguan – Huu Nghi", gate_a=places.youyiguan, gate_b=places.huu_nghi
     )
     return places
+
+
+@pytest.fixture
+def network(db) -> Network:
+    return build_network()
+
+
+def book(
+    network: Network,
+    member=None,
+    *,
+    reference="BK-1",
+    kg="1000",
+    m3="4",
+    origin=None,
+    destination=None,
+    ready=None,
+    service=ServiceKind.LTL,
+):
+    """Book space through the allocation service, Chongqing → Hanoi unless told otherwise."""
+    return allocation.booking_create(
+        member=member or MemberFactory(),
+        reference=reference,
+        origin=origin or network.chongqing,
+        destination=destination or network.hanoi,
+        ready_date=ready or timezone.localdate(),
+        weight_kg=Decimal(kg),
+        volume_m3=Decimal(m3),
+        service_kind=service,
+    )
 
 
 @pytest.fixture

@@ -5,9 +5,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from scheduling import allocation
-from scheduling.models import Booking, ServiceKind, Trip, Vehicle, VehiclePermit
-from tests.factories import MemberFactory
+from scheduling.models import Booking, Trip, Vehicle, VehiclePermit
+from tests.scheduling.conftest import book
 
 pytestmark = pytest.mark.django_db
 
@@ -15,16 +14,7 @@ pytestmark = pytest.mark.django_db
 def test_admin_cancels_trips_only_with_a_reason(
     client, staff, network, trips, django_capture_on_commit_callbacks
 ):
-    booking = allocation.booking_create(
-        member=MemberFactory(),
-        reference="PO-A",
-        origin=network.chongqing,
-        destination=network.hanoi,
-        ready_date=timezone.localdate(),
-        weight_kg=Decimal(100),
-        volume_m3=Decimal(1),
-        service_kind=ServiceKind.LTL,
-    )
+    booking = book(network, kg="100", m3="1")
     client.force_login(staff)
     url = reverse("admin:scheduling_trip_changelist")
 

@@ -19,6 +19,24 @@ ALL_SCOPES = [
 ]
 
 
+def booking_payload(network, **overrides) -> dict:
+    payload = {
+        "reference": "PO-1",
+        "origin": network.chongqing.pk,
+        "destination": network.hanoi.pk,
+        "ready_date": timezone.localdate().isoformat(),
+        "weight_kg": "100",
+        "volume_m3": "1",
+        "service_kind": "ltl",
+    }
+    payload.update(overrides)
+    return payload
+
+
+def post_booking(client, network, **overrides):
+    return client.post("/api/v1/bookings/", booking_payload(network, **overrides), format="json")
+
+
 def client_for(member, scopes=ALL_SCOPES) -> APIClient:
     _key, raw = api_key_for(member, scopes=scopes)
     client = APIClient()
@@ -182,19 +200,7 @@ def test_only_staff_cancel_trips_and_bookings_move(
 ):
     member = MemberFactory()
     client = client_for(member)
-    booking = client.post(
-        "/api/v1/bookings/",
-        {
-            "reference": "PO-1",
-            "origin": network.chongqing.pk,
-            "destination": network.hanoi.pk,
-            "ready_date": timezone.localdate().isoformat(),
-            "weight_kg": "500",
-            "volume_m3": "2",
-            "service_kind": "ltl",
-        },
-        format="json",
-    ).json()
+    booking = post_booking(client, network, reference="PO-1", weight_kg="500", volume_m3="2").json()
     staff = APIClient()
     staff.force_login(StaffFactory())
 
@@ -215,15 +221,7 @@ def test_only_staff_cancel_trips_and_bookings_move(
 
 def test_booking_create_allocates_and_lists_only_own(network, trips):
     member, other = MemberFactory(), MemberFactory()
-    payload = {
-        "reference": "PO-7",
-        "origin": network.chongqing.pk,
-        "destination": network.hanoi.pk,
-        "ready_date": timezone.localdate().isoformat(),
-        "weight_kg": "1200.5",
-        "volume_m3": "3.2",
-        "service_kind": "ltl",
-    }
+    payload = booking_payload(network, reference="PO-7", weight_kg="1200.5", volume_m3="3.2")
 
     created = client_for(member).post("/api/v1/bookings/", payload, format="json")
     duplicate = client_for(member).post("/api/v1/bookings/", payload, format="json")
@@ -237,23 +235,7 @@ def test_booking_create_allocates_and_lists_only_own(network, trips):
 
 def test_carrier_sees_bookings_on_its_trips_but_cannot_release_them(network, carrier, trips):
     member = MemberFactory()
-    booking = (
-        client_for(member)
-        .post(
-            "/api/v1/bookings/",
-            {
-                "reference": "PO-9",
-                "origin": network.chongqing.pk,
-                "destination": network.hanoi.pk,
-                "ready_date": timezone.localdate().isoformat(),
-                "weight_kg": "100",
-                "volume_m3": "1",
-                "service_kind": "ltl",
-            },
-            format="json",
-        )
-        .json()
-    )
+    booking = post_booking(client_for(member), network, reference="PO-9").json()
     carrier_client = client_for(carrier)
 
     assert carrier_client.get("/api/v1/bookings/").json()["count"] == 1
@@ -272,16 +254,7 @@ def test_carrier_sees_bookings_on_its_trips_but_cannot_release_them(network, car
     ],
 )
 def test_booking_create_refuses_bad_input(network, trips, change, field):
-    payload = {
-        "reference": "PO-BAD",
-        "origin": network.chongqing.pk,
-        "destination": network.hanoi.pk,
-        "ready_date": timezone.localdate().isoformat(),
-        "weight_kg": "100",
-        "volume_m3": "1",
-        "service_kind": "ltl",
-    }
-    payload.update(change)
+    payload = booking_payload(network, reference="PO-BAD", **change)
     if payload["destination"] == "ORIGIN":
         payload["destination"] = payload["origin"]
 
@@ -294,19 +267,7 @@ def test_booking_create_refuses_bad_input(network, trips, change, field):
 
 def test_booking_reallocate_and_release(network, trips):
     client = client_for(MemberFactory())
-    booking = client.post(
-        "/api/v1/bookings/",
-        {
-            "reference": "PO-2",
-            "origin": network.chongqing.pk,
-            "destination": network.hanoi.pk,
-            "ready_date": timezone.localdate().isoformat(),
-            "weight_kg": "100",
-            "volume_m3": "1",
-            "service_kind": "ltl",
-        },
-        format="json",
-    ).json()
+    booking = post_booking(client, network, reference="PO-2", weight_kg="100", volume_m3="1").json()
 
     moved = client.post(
         f"/api/v1/bookings/{booking['id']}/reallocate/", {"trip": trips[2].pk}, format="json"
@@ -322,19 +283,7 @@ def test_booking_reallocate_and_release(network, trips):
 
 def test_reallocate_to_cancelled_trip_is_409(network, trips):
     client = client_for(MemberFactory())
-    booking = client.post(
-        "/api/v1/bookings/",
-        {
-            "reference": "PO-3",
-            "origin": network.chongqing.pk,
-            "destination": network.hanoi.pk,
-            "ready_date": timezone.localdate().isoformat(),
-            "weight_kg": "100",
-            "volume_m3": "1",
-            "service_kind": "ltl",
-        },
-        format="json",
-    ).json()
+    booking = post_booking(client, network, reference="PO-3", weight_kg="100", volume_m3="1").json()
     Trip.objects.filter(pk=trips[2].pk).update(status="cancelled")
 
     response = client.post(

@@ -115,11 +115,26 @@ def test_timetable_refuses_no_weekday_and_non_positive_capacity(line):
     with pytest.raises(ValidationError) as error:
         make_timetable(line, weekdays=[], capacity_kg="0")
 
-    assert (
-        set(error.value.message_dict) >= {"weekdays", "__all__"}
-        or "weekdays" in error.value.message_dict
-    )
+    assert error.value.message_dict["weekdays"] == ["Choose at least one weekday."]
+    assert error.value.message_dict["capacity_kg"] == ["Must be more than 0."]
     assert not Timetable.objects.exists()
+
+
+def test_vehicle_with_non_positive_capacity_gets_a_field_message(carrier):
+    vehicle = Vehicle(
+        carrier=carrier,
+        plate="ZERO2",
+        registration_country="CN",
+        vehicle_type=VehicleType.BOX_TRUCK,
+        capacity_kg=Decimal(0),
+        capacity_m3=Decimal(-1),
+    )
+
+    with pytest.raises(ValidationError) as error:
+        vehicle.full_clean()
+
+    assert error.value.message_dict["capacity_kg"] == ["Must be more than 0."]
+    assert error.value.message_dict["capacity_m3"] == ["Must be more than 0."]
 
 
 # --- Trips from timetables -------------------------------------------------------

@@ -1,0 +1,47 @@
+"""Building blocks of admin actions shared by every app: run a service per row, ask for a reason."""
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from config.exceptions import ApplicationError
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
+    )
+
+
+def run_for_each(request, queryset, service, success_message: str) -> None:
+    """Call the service on every selected row; report each refusal and count the rest."""
+    done = 0
+    for obj in queryset:
+        try:
+            service(obj)
+            done += 1
+        except ApplicationError as error:
+            messages.error(request, f"{obj}: {error.message}")
+    if done:
+        messages.success(request, success_message % {"count": done})
+
+
+def run_with_reason(model_admin, request, queryset, *, action: str, title: str, run):
+    """Ask for a reason first (again, with its error, if it is missing), then ``run(reason)``."""
+    form = ReasonForm(request.POST if "confirm" in request.POST else None)
+    if not form.is_valid():
+        return render(
+            request,
+            "admin/reason_form.html",
+            {
+                **model_admin.admin_site.each_context(request),
+                "title": title,
+                "objects": queryset,
+                "form": form,
+                "action": action,
+                "opts": model_admin.model._meta,
+            },
+        )
+    run(form.cleaned_data["reason"])
+    return None
