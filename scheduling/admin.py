@@ -1,9 +1,11 @@
 """Scheduling's operations console: network, lines, timetables, fleet, trips and bookings."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.html import format_html
@@ -89,6 +91,7 @@ class LineStopInline(admin.TabularInline):
 class TimetableInline(admin.TabularInline):
     model = Timetable
     extra = 0
+    can_delete = False  # end a timetable with "valid to"; its trips then follow
 
 
 @admin.register(Line)
@@ -111,6 +114,9 @@ class TimetableAdmin(admin.ModelAdmin):
     search_fields = ["line__code", "line__name"]
     autocomplete_fields = ["line"]
     list_select_related = ["line"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # end a timetable with "valid to"; its future free trips then follow
 
 
 class VehiclePermitInline(admin.TabularInline):
@@ -163,22 +169,80 @@ class DriverAdmin(admin.ModelAdmin):
     list_select_related = ["carrier"]
 
 
+class LocalSplitDateTimeField(forms.SplitDateTimeField):
+    """A date and time typed and shown in one place's zone, stored in UTC."""
+
+    def __init__(self, *, zone: ZoneInfo, **kwargs):
+        self.zone = zone
+        super().__init__(widget=AdminSplitDateTime, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, datetime) and timezone.is_aware(value):
+            return value.astimezone(self.zone).replace(tzinfo=None)
+        return value
+
+    def compress(self, data_list):
+        if not data_list or None in data_list:
+            return None
+        return datetime.combine(*data_list).replace(tzinfo=self.zone)
+
+
+class TripStopForm(forms.ModelForm):
+    """Actual times as staff read them off a gate's log: in that gate's local time."""
+
+    class Meta:
+        model = TripStop
+        fields = ["actual_arrival", "actual_departure"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            zone = self.instance.location.zone
+            for name in ("actual_arrival", "actual_departure"):
+                self.fields[name] = LocalSplitDateTimeField(
+                    zone=zone,
+                    required=False,
+                    label=TripStop._meta.get_field(name).verbose_name,
+                    help_text=_("Local time, %(zone)s") % {"zone": zone.key},
+                )
+
+    def clean(self):
+        cleaned = super().clean()
+        arrival, departure = cleaned.get("actual_arrival"), cleaned.get("actual_departure")
+        if arrival and departure and departure < arrival:
+            self.add_error("actual_departure", _("A lorry leaves after it arrives."))
+        return cleaned
+
+
 class TripStopInline(admin.TabularInline):
     model = TripStop
+    form = TripStopForm
     extra = 0
     fields = [
         "sequence",
         "location",
-        "planned_arrival",
-        "planned_departure",
+        "planned_arrival_local",
+        "planned_departure_local",
         "actual_arrival",
         "actual_departure",
     ]
-    readonly_fields = ["sequence", "location", "planned_arrival", "planned_departure"]
+    readonly_fields = ["sequence", "location", "planned_arrival_local", "planned_departure_local"]
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=gettext_lazy("planned arrival (local)"))
+    def planned_arrival_local(self, stop):
+        return _local(stop.planned_arrival, stop)
+
+    @admin.display(description=gettext_lazy("planned departure (local)"))
+    def planned_departure_local(self, stop):
+        return _local(stop.planned_departure, stop)
+
+
+def _local(moment, stop) -> str:
+    return moment.astimezone(stop.location.zone).strftime("%Y-%m-%d %H:%M %Z") if moment else "—"
 
 
 class TripLegInline(admin.TabularInline):
@@ -232,24 +296,58 @@ class TripAdmin(admin.ModelAdmin):
         "created_at",
     ]
     inlines = [TripStopInline, TripLegInline, TripBookingInline]
-    actions = ["cancel"]
+    actions = ["mark_loading", "mark_departed", "mark_arrived", "mark_completed", "cancel"]
 
     def has_add_permission(self, request):
         return False  # trips come from timetables
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # cancel instead: bookings must move, and history stays
 
     def save_formset(self, request, form, formset, change):
         # Actual stop times go through the service that tracking uses too.
         if formset.model is not TripStop:
             return super().save_formset(request, form, formset, change)
         for stop_form in formset.forms:
-            if stop_form.has_changed():
-                data = stop_form.cleaned_data
+            data, before = stop_form.cleaned_data, stop_form.initial
+            arrival, departure = data.get("actual_arrival"), data.get("actual_departure")
+            if (arrival, departure) != (
+                before.get("actual_arrival"),
+                before.get("actual_departure"),
+            ):
                 services.trip_stop_record_actual(
-                    stop=stop_form.instance,
-                    arrival=data.get("actual_arrival"),
-                    departure=data.get("actual_departure"),
+                    stop=stop_form.instance, arrival=arrival, departure=departure
                 )
+        # What the change message reads; the stops themselves were saved by the service.
+        formset.new_objects, formset.deleted_objects = [], []
+        formset.changed_objects = [
+            (form.instance, form.changed_data) for form in formset.forms if form.has_changed()
+        ]
         return None
+
+    def _mark(self, request, queryset, status):
+        run_for_each(
+            request,
+            queryset,
+            lambda trip: services.trip_transition(trip=trip, status=status),
+            _("%(count)d trip(s) updated."),
+        )
+
+    @admin.action(permissions=["change"], description=gettext_lazy("Mark as loading"))
+    def mark_loading(self, request, queryset):
+        self._mark(request, queryset, Trip.Status.LOADING)
+
+    @admin.action(permissions=["change"], description=gettext_lazy("Mark as departed"))
+    def mark_departed(self, request, queryset):
+        self._mark(request, queryset, Trip.Status.DEPARTED)
+
+    @admin.action(permissions=["change"], description=gettext_lazy("Mark as arrived"))
+    def mark_arrived(self, request, queryset):
+        self._mark(request, queryset, Trip.Status.ARRIVED)
+
+    @admin.action(permissions=["change"], description=gettext_lazy("Mark as completed"))
+    def mark_completed(self, request, queryset):
+        self._mark(request, queryset, Trip.Status.COMPLETED)
 
     @admin.action(permissions=["change"], description=gettext_lazy("Cancel the selected trips…"))
     def cancel(self, request, queryset):
@@ -303,6 +401,9 @@ class BookingAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # bookings come from orders and the API
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # release instead, which gives the space back to the trip
 
     @admin.action(permissions=["change"], description=gettext_lazy("Try to allocate again"))
     def retry_allocation(self, request, queryset):

@@ -7,6 +7,7 @@ allocations never wait on each other in a circle; the database's check
 constraint on every leg is the last line of defence.
 """
 
+import logging
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import wraps
@@ -34,6 +35,8 @@ from scheduling.models import (
     VehicleType,
 )
 from scheduling.timeutils import local_midnight
+
+logger = logging.getLogger(__name__)
 
 # --- Finding room (set-based: one query, whatever the number of trips) -------
 
@@ -218,9 +221,11 @@ def _place(booking: Booking, *, now: datetime, exclude_trip_id: int | None = Non
     for trip_id, origin_seq, destination_seq in candidates:
         try:
             with transaction.atomic():
-                trip = _lock_trips([trip_id])[trip_id]
-                if not _take_room(booking, trip, origin_seq, destination_seq - 1, now):
-                    raise _NoRoom
+                trip = _lock_trips([trip_id]).get(trip_id)
+                if trip is None or not _take_room(
+                    booking, trip, origin_seq, destination_seq - 1, now
+                ):
+                    raise _NoRoom  # full, closed, or removed since the search
                 return trip
         except _NoRoom:
             continue
@@ -247,6 +252,21 @@ def _wait(booking: Booking, *, now: datetime, actor=None, reason_prefix: str = "
 
 
 # --- Services ---------------------------------------------------------------
+
+
+def _queue_ahead(booking: Booking) -> bool:
+    """Do earlier bookings wait for the same route and service, with a departure open?"""
+    return (
+        Booking.objects.filter(
+            status=Booking.Status.WAITING,
+            origin=booking.origin,
+            destination=booking.destination,
+            service_kind=booking.service_kind,
+            created_at__lt=booking.created_at,
+        )
+        .exclude(waiting_reason__in=[Booking.WaitingReason.NO_LINE])
+        .exists()
+    )
 
 
 def _validate_cargo(booking: Booking) -> None:
@@ -335,6 +355,19 @@ def booking_create(
             {"reference": _("You already have a booking with this reference.")}
         ) from error
     now = timezone.now()
+    if _queue_ahead(booking):
+        # First come, first served: room freed on this route goes to those already
+        # waiting for it; the waiting list is served right after this commit.
+        booking.waiting_reason = Booking.WaitingReason.QUEUED
+        booking.save(update_fields=["waiting_reason"])
+        _record(
+            booking,
+            BookingEvent.Action.WAITLISTED,
+            reason=booking.get_waiting_reason_display(),
+            actor=actor,
+        )
+        transaction.on_commit(tasks.allocate_waiting_bookings.delay, robust=True)
+        return booking
     trip = _place(booking, now=now)
     if trip is None:
         _wait(booking, now=now, actor=actor)
@@ -388,6 +421,24 @@ def booking_reallocate(*, booking: Booking, trip: Trip, actor=None, reason: str 
     if booking.service_kind not in trip.line.service_kinds:
         raise NotBookable(_("This trip's line does not offer the booking's service."), field="trip")
     now = timezone.now()
+    # The same rules as automatic allocation, room aside (checked under the lock).
+    eligible = candidate_trips(
+        origin=booking.origin,
+        destination=booking.destination,
+        ready_date=booking.ready_date,
+        weight_kg=Decimal(0),
+        volume_m3=Decimal(0),
+        service_kind=booking.service_kind,
+        now=now,
+    ).filter(pk=trip.pk)
+    if not eligible.exists():
+        raise NotBookable(
+            _(
+                "This trip cannot take the booking: it leaves before the ready date, is past "
+                "its booking cut-off or no longer runs, or lacks a reefer the cargo needs."
+            ),
+            field="trip",
+        )
     old_trip_id = booking.trip_id
     locked = _lock_trips([old_trip_id, trip.pk])
     if old_trip_id:
@@ -401,7 +452,7 @@ def booking_reallocate(*, booking: Booking, trip: Trip, actor=None, reason: str 
     booking.save(update_fields=_BOOKING_FIELDS)
     _record(booking, BookingEvent.Action.REALLOCATED, trip=trip, reason=reason, actor=actor)
     if old_trip_id:
-        transaction.on_commit(tasks.allocate_waiting_bookings.delay)
+        transaction.on_commit(tasks.allocate_waiting_bookings.delay, robust=True)
     return booking
 
 
@@ -421,50 +472,70 @@ def booking_release(*, booking: Booking, actor=None, reason: str = "") -> Bookin
     booking.save(update_fields=_BOOKING_FIELDS)
     _record(booking, BookingEvent.Action.RELEASED, reason=reason, actor=actor)
     if had_room:
-        transaction.on_commit(tasks.allocate_waiting_bookings.delay)
+        transaction.on_commit(tasks.allocate_waiting_bookings.delay, robust=True)
     return booking
 
 
 @retry_on_deadlock
 @transaction.atomic
-def booking_rehome(*, booking: Booking, actor=None) -> Booking:
-    """Move a booking off its cancelled trip to the next suitable one, or onto the waiting list."""
+def _leave_cancelled_trip(*, booking: Booking, actor=None) -> bool:
+    """Take a booking off its cancelled trip and put it on the waiting list, saying why."""
     booking = Booking.objects.select_for_update().get(pk=booking.pk)
     cancelled = booking.trip
     if cancelled is None or cancelled.status != Trip.Status.CANCELLED:
-        return booking
-    now = timezone.now()
-    # No lock on the cancelled trip itself: nobody books on it any more, and
-    # holding it while locking the next trip could close a circle of waits.
+        return False
+    _lock_trips([cancelled.pk])
     _give_back_room(booking)
-    prefix = _("Trip %(trip)s was cancelled: %(reason)s. ") % {
+    booking.waiting_reason = Booking.WaitingReason.NO_ROOM
+    booking.save(update_fields=_BOOKING_FIELDS)
+    reason = _("Trip %(trip)s was cancelled: %(reason)s") % {
         "trip": cancelled,
         "reason": cancelled.cancellation_reason,
     }
-    _record(booking, BookingEvent.Action.TRIP_CANCELLED, trip=cancelled, reason=prefix, actor=actor)
-    trip = _place(booking, now=now, exclude_trip_id=cancelled.pk)
-    if trip is None:
-        _wait(booking, now=now, actor=actor, reason_prefix=prefix)
-    else:
-        booking.save(update_fields=_BOOKING_FIELDS)
-        _record(booking, BookingEvent.Action.REALLOCATED, trip=trip, reason=prefix, actor=actor)
+    _record(booking, BookingEvent.Action.TRIP_CANCELLED, trip=cancelled, reason=reason, actor=actor)
+    return True
+
+
+def booking_rehome(*, booking: Booking, actor=None) -> Booking:
+    """Move a booking off its cancelled trip to the next suitable one, or onto the waiting list.
+
+    Two transactions, so that neither holds two trips out of order: leaving the
+    cancelled trip, then the ordinary allocation.
+    """
+    if _leave_cancelled_trip(booking=booking, actor=actor):
+        booking = booking_allocate(booking=booking, actor=actor)
     return booking
 
 
-def trip_rehome_bookings(*, trip_id: int, actor=None) -> int:
-    """Move every booking of a cancelled trip, each in its own transaction."""
+def trip_rehome_bookings(*, trip_id: int | None = None, actor=None) -> int:
+    """Move bookings off cancelled trips (one trip, or all); each booking on its own.
+
+    A booking that fails is logged and left for the next sweep, not the end of the run.
+    """
+    stranded = Booking.objects.filter(
+        status=Booking.Status.ALLOCATED, trip__status=Trip.Status.CANCELLED
+    )
+    if trip_id is not None:
+        stranded = stranded.filter(trip_id=trip_id)
     moved = 0
-    for booking in Booking.objects.filter(trip_id=trip_id, status=Booking.Status.ALLOCATED):
-        booking_rehome(booking=booking, actor=actor)
-        moved += 1
+    for booking in stranded.order_by("created_at", "pk"):
+        try:
+            booking_rehome(booking=booking, actor=actor)
+            moved += 1
+        except Exception:
+            logger.exception("booking %s could not leave its cancelled trip", booking.pk)
     return moved
 
 
-def bookings_allocate_waiting(*, limit: int = 1000) -> int:
-    """Give room to waiting bookings, first come first served; each in its own transaction."""
+def bookings_allocate_waiting() -> int:
+    """Give room to waiting bookings, first come first served; each in its own transaction.
+
+    Every waiting booking is tried on every run, so old ones that cannot move
+    (no line at all) never starve newer ones behind them.
+    """
     placed = 0
     waiting = Booking.objects.filter(status=Booking.Status.WAITING).order_by("created_at", "id")
-    for booking in waiting[:limit]:
+    for booking in waiting.iterator(chunk_size=500):
         if booking_allocate(booking=booking).status == Booking.Status.ALLOCATED:
             placed += 1
     return placed

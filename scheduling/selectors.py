@@ -121,6 +121,25 @@ def drivers_of(*, member, is_staff: bool = False) -> QuerySet[Driver]:
     return rows if is_staff else rows.filter(carrier=member)
 
 
+def hide_other_carriers(legs, *, member, is_staff: bool = False) -> list[TripLeg]:
+    """Legs as a co-operating carrier may see them: its own vehicles and drivers only.
+
+    A line may have several operating carriers; each sees the other's lorry and
+    driver only as "assigned" (``vehicle_hidden`` / ``driver_hidden``), never
+    the plate, the name or the licence. The instances are for display only.
+    """
+    legs = list(legs)
+    for leg in legs:
+        leg.vehicle_hidden = leg.driver_hidden = False
+        if is_staff:
+            continue
+        if leg.vehicle is not None and leg.vehicle.carrier_id != getattr(member, "pk", None):
+            leg.vehicle, leg.vehicle_hidden = None, True
+        if leg.driver is not None and leg.driver.carrier_id != getattr(member, "pk", None):
+            leg.driver, leg.driver_hidden = None, True
+    return legs
+
+
 def load_level(percent) -> str:
     """A colour band for a load factor: plenty of room, filling up, nearly full."""
     if percent is None or percent < 60:

@@ -24,18 +24,21 @@ from scheduling.exceptions import (
     ScheduleConflict,
 )
 from scheduling.models import (
+    Booking,
     BorderCrossing,
     Driver,
     Handover,
     Line,
     LineStop,
     Location,
+    ServiceKind,
     Timetable,
     Trip,
     TripLeg,
     TripStop,
     Vehicle,
     VehiclePermit,
+    VehicleType,
 )
 from scheduling.timeutils import hours, local_departure
 
@@ -264,48 +267,70 @@ def timetable_departures(timetable: Timetable, *, start: datetime, end: datetime
     return wanted
 
 
-@transaction.atomic
+def _follow_timetable(timetable: Timetable, *, now: datetime, end: datetime) -> int:
+    """One timetable's future trips, in one transaction; returns how many were created."""
+    wanted = timetable_departures(timetable, start=now, end=end)
+    # Lock the future planned trips (by id, the order allocation uses) before
+    # deciding which hold no booking: an allocation in flight either finishes
+    # first and is seen, or waits and then finds its trip gone or resized.
+    future = list(
+        Trip.objects.select_for_update()
+        .filter(timetable=timetable, status=Trip.Status.PLANNED, departure_at__gt=now)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    held = set(
+        Booking.objects.filter(trip_id__in=future, status=Booking.Status.ALLOCATED).values_list(
+            "trip_id", flat=True
+        )
+    )
+    free = [pk for pk in future if pk not in held]
+    Trip.objects.filter(pk__in=free, departure_at__lte=end).exclude(
+        departure_at__in=wanted
+    ).delete()
+    TripLeg.objects.filter(trip_id__in=free, vehicle__isnull=True).exclude(
+        capacity_kg=timetable.capacity_kg,
+        capacity_m3=timetable.capacity_m3,
+        vehicle_type=timetable.vehicle_type,
+    ).update(
+        capacity_kg=timetable.capacity_kg,
+        capacity_m3=timetable.capacity_m3,
+        vehicle_type=timetable.vehicle_type,
+    )
+    existing = set(
+        Trip.objects.filter(line=timetable.line, departure_at__in=wanted).values_list(
+            "departure_at", flat=True
+        )
+    )
+    missing = sorted(wanted - existing)
+    if not missing:
+        return 0
+    stops, crossings = _trip_plan(timetable.line)
+    return sum(
+        _create_trip(
+            timetable=timetable, departure_at=departure_at, stops=stops, crossings=crossings
+        )
+        is not None
+        for departure_at in missing
+    )
+
+
 def trips_generate(*, horizon_days: int | None = None, now: datetime | None = None) -> int:
     """Create the trips timetables ask for within the horizon; safe to run any number of times.
 
     Future planned trips that no booking holds follow their timetable: those it no
     longer asks for are removed and their capacity follows the timetable's. Trips
-    holding bookings are never touched.
+    holding bookings are never touched. Each timetable is its own transaction, so
+    one that fails does not hold back the others.
     """
     now = now or timezone.now()
     end = now + timedelta(days=horizon_days or settings.SCHEDULING_HORIZON_DAYS)
     created = 0
-    timetables = Timetable.objects.filter(line__is_active=True).select_related("line")
-    for timetable in timetables:
-        wanted = timetable_departures(timetable, start=now, end=end)
-        free_future = Trip.objects.filter(
-            timetable=timetable, status=Trip.Status.PLANNED, departure_at__gt=now
-        ).exclude(bookings__status="allocated")
-        free_future.filter(departure_at__lte=end).exclude(departure_at__in=wanted).delete()
-        TripLeg.objects.filter(trip__in=free_future, vehicle__isnull=True).exclude(
-            capacity_kg=timetable.capacity_kg,
-            capacity_m3=timetable.capacity_m3,
-            vehicle_type=timetable.vehicle_type,
-        ).update(
-            capacity_kg=timetable.capacity_kg,
-            capacity_m3=timetable.capacity_m3,
-            vehicle_type=timetable.vehicle_type,
-        )
-        existing = set(
-            Trip.objects.filter(line=timetable.line, departure_at__in=wanted).values_list(
-                "departure_at", flat=True
-            )
-        )
-        missing = sorted(wanted - existing)
-        if missing:
-            stops, crossings = _trip_plan(timetable.line)
-            for departure_at in missing:
-                if _create_trip(
-                    timetable=timetable, departure_at=departure_at, stops=stops, crossings=crossings
-                ):
-                    created += 1
+    for timetable in Timetable.objects.filter(line__is_active=True).select_related("line"):
+        with transaction.atomic():
+            created += _follow_timetable(timetable, now=now, end=end)
     # New trips and larger legs may make room for bookings on the waiting list.
-    transaction.on_commit(tasks.allocate_waiting_bookings.delay)
+    transaction.on_commit(tasks.allocate_waiting_bookings.delay, robust=True)
     return created
 
 
@@ -348,22 +373,55 @@ def trip_cancel(*, trip: Trip, actor=None, reason: str) -> Trip:
     trip.save(update_fields=["status", "cancellation_reason"])
     # Frees the vehicles and drivers for other legs at the same time.
     trip.legs.update(is_cancelled=True)
+    # robust: the cancellation stands even if the broker is down; the periodic
+    # sweep of stranded bookings moves them later.
     transaction.on_commit(
         partial(
             tasks.rehome_cancelled_trip_bookings.delay,
             trip_id=trip.pk,
             actor_id=getattr(actor, "pk", None),
-        )
+        ),
+        robust=True,
     )
     return trip
 
 
+def _leg_local_dates(leg: TripLeg) -> tuple[date, date]:
+    """The calendar days a leg starts and ends on, where it starts and where it ends."""
+    return (
+        leg.planned_start.astimezone(leg.origin.zone).date(),
+        leg.planned_end.astimezone(leg.destination.zone).date(),
+    )
+
+
+def _capacity_with(leg: TripLeg, vehicle: Vehicle | None) -> tuple[Decimal, Decimal, str]:
+    """A leg's capacity and vehicle type once this vehicle is on it (or taken off it)."""
+    if vehicle is not None:
+        return vehicle.capacity_kg, vehicle.capacity_m3, vehicle.vehicle_type
+    timetable = leg.trip.timetable
+    if leg.vehicle_id and timetable is not None:
+        # Without a vehicle the leg plans on the timetable's default again.
+        return timetable.capacity_kg, timetable.capacity_m3, timetable.vehicle_type
+    return leg.capacity_kg, leg.capacity_m3, leg.vehicle_type
+
+
+def _carries_cold_chain(leg: TripLeg) -> bool:
+    return Booking.objects.filter(
+        trip_id=leg.trip_id,
+        status=Booking.Status.ALLOCATED,
+        service_kind=ServiceKind.COLD_CHAIN,
+        first_leg__lte=leg.sequence,
+        last_leg__gte=leg.sequence,
+    ).exists()
+
+
 def _permit_covers(vehicle: Vehicle, leg: TripLeg) -> bool:
+    start, end = _leg_local_dates(leg)
     return VehiclePermit.objects.filter(
         vehicle=vehicle,
         crossings=leg.border_crossing,
-        valid_from__lte=leg.planned_start.date(),
-        valid_until__gte=leg.planned_end.date(),
+        valid_from__lte=start,
+        valid_until__gte=end,
     ).exists()
 
 
@@ -372,7 +430,7 @@ def leg_assign(*, leg: TripLeg, vehicle: Vehicle | None, driver: Driver | None) 
     """Put a carrier's vehicle and driver on a leg; the leg's capacity becomes the vehicle's."""
     leg = (
         TripLeg.objects.select_for_update(of=("self",))
-        .select_related("trip__line", "border_crossing")
+        .select_related("trip__line", "trip__timetable", "border_crossing", "origin", "destination")
         .get(pk=leg.pk)
     )
     trip = leg.trip
@@ -386,40 +444,43 @@ def leg_assign(*, leg: TripLeg, vehicle: Vehicle | None, driver: Driver | None) 
                 % {"what": label},
                 field="vehicle" if resource is vehicle else "driver",
             )
-    grew = False
-    if vehicle is not None:
-        if leg.border_crossing_id and not _permit_covers(vehicle, leg):
-            raise PermitMissing(
-                _(
-                    "%(plate)s has no cross-border permit valid for %(crossing)s from "
-                    "%(start)s to %(end)s."
-                )
-                % {
-                    "plate": vehicle.plate,
-                    "crossing": leg.border_crossing.name,
-                    "start": leg.planned_start.date(),
-                    "end": leg.planned_end.date(),
-                },
-                field="vehicle",
+    if vehicle is not None and leg.border_crossing_id and not _permit_covers(vehicle, leg):
+        start, end = _leg_local_dates(leg)
+        raise PermitMissing(
+            _(
+                "%(plate)s has no cross-border permit valid for %(crossing)s from "
+                "%(start)s to %(end)s."
             )
-        if vehicle.capacity_kg < leg.booked_kg or vehicle.capacity_m3 < leg.booked_m3:
-            raise CapacityTooSmall(
-                _(
-                    "%(plate)s carries %(kg)s kg / %(m3)s m³, less than the %(booked_kg)s kg / "
-                    "%(booked_m3)s m³ already booked on this leg."
-                )
-                % {
-                    "plate": vehicle.plate,
-                    "kg": vehicle.capacity_kg,
-                    "m3": vehicle.capacity_m3,
-                    "booked_kg": leg.booked_kg,
-                    "booked_m3": leg.booked_m3,
-                },
-                field="vehicle",
+            % {
+                "plate": vehicle.plate,
+                "crossing": leg.border_crossing.name,
+                "start": start,
+                "end": end,
+            },
+            field="vehicle",
+        )
+    capacity_kg, capacity_m3, vehicle_type = _capacity_with(leg, vehicle)
+    if capacity_kg < leg.booked_kg or capacity_m3 < leg.booked_m3:
+        raise CapacityTooSmall(
+            _(
+                "That leaves %(kg)s kg / %(m3)s m³, less than the %(booked_kg)s kg / "
+                "%(booked_m3)s m³ already booked on this leg."
             )
-        grew = vehicle.capacity_kg > leg.capacity_kg or vehicle.capacity_m3 > leg.capacity_m3
-        leg.capacity_kg, leg.capacity_m3 = vehicle.capacity_kg, vehicle.capacity_m3
-        leg.vehicle_type = vehicle.vehicle_type
+            % {
+                "kg": capacity_kg,
+                "m3": capacity_m3,
+                "booked_kg": leg.booked_kg,
+                "booked_m3": leg.booked_m3,
+            },
+            field="vehicle",
+        )
+    if vehicle_type != VehicleType.REEFER and _carries_cold_chain(leg):
+        raise CapacityTooSmall(
+            _("Cold-chain cargo is booked on this leg; it needs a refrigerated vehicle."),
+            field="vehicle",
+        )
+    grew = capacity_kg > leg.capacity_kg or capacity_m3 > leg.capacity_m3
+    leg.capacity_kg, leg.capacity_m3, leg.vehicle_type = capacity_kg, capacity_m3, vehicle_type
     leg.vehicle, leg.driver = vehicle, driver
     try:
         with transaction.atomic():
@@ -431,7 +492,7 @@ def leg_assign(*, leg: TripLeg, vehicle: Vehicle | None, driver: Driver | None) 
             _("This vehicle or driver is already on another leg at an overlapping time.")
         ) from error
     if grew:
-        transaction.on_commit(tasks.allocate_waiting_bookings.delay)
+        transaction.on_commit(tasks.allocate_waiting_bookings.delay, robust=True)
     return leg
 
 

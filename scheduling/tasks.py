@@ -1,6 +1,7 @@
 """Scheduling's background work: trips from timetables, the waiting list, cancelled trips."""
 
 from celery import shared_task
+from django.db import OperationalError
 
 
 @shared_task
@@ -17,8 +18,11 @@ def allocate_waiting_bookings() -> int:
     return bookings_allocate_waiting()
 
 
-@shared_task
-def rehome_cancelled_trip_bookings(*, trip_id: int, actor_id: int | None = None) -> int:
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=10, max_retries=5)
+def rehome_cancelled_trip_bookings(
+    *, trip_id: int | None = None, actor_id: int | None = None
+) -> int:
+    """Move bookings off one cancelled trip, or (periodically, no trip given) off any."""
     from alliance.models import User
     from scheduling.allocation import trip_rehome_bookings
 

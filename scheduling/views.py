@@ -83,7 +83,11 @@ class TripView(ScheduleView):
             trip=trip,
             stops=stops,
             origin=stops[0].location if stops else None,
-            legs=board.trip_legs_with_load(trip=trip),
+            legs=selectors.hide_other_carriers(
+                board.trip_legs_with_load(trip=trip),
+                member=self.request.user.member,
+                is_staff=self.request.user.is_staff,
+            ),
             show_operations=operations,
             bookings=selectors.bookings_on_trip(trip=trip) if operations else None,
             **kwargs,
@@ -98,6 +102,9 @@ class ManifestView(ScheduleView):
         if not _may_see_operations(self.request.user, trip):
             raise Http404
         manifest = board.trip_manifest(trip=trip)
+        manifest.legs = selectors.hide_other_carriers(
+            manifest.legs, member=self.request.user.member, is_staff=self.request.user.is_staff
+        )
         return super().get_context_data(
             trip=trip,
             manifest=manifest,

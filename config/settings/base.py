@@ -145,6 +145,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scheduling.tasks.allocate_waiting_bookings",
         "schedule": 900.0,
     },
+    # Catches bookings left on a cancelled trip when the broker was down at the time.
+    "rehome-stranded-bookings": {
+        "task": "scheduling.tasks.rehome_cancelled_trip_bookings",
+        "schedule": 900.0,
+    },
 }
 # How far ahead trips are generated from timetables and bookings are placed.
 SCHEDULING_HORIZON_DAYS = env.int("SCHEDULING_HORIZON_DAYS", default=28)

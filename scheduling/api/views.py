@@ -95,7 +95,11 @@ class TripViewSet(ReadOnlyViewSet):
         trip = self.get_object()
         context = {
             **self.get_serializer_context(),
-            "legs": selectors.trip_legs(trip=trip),
+            "legs": selectors.hide_other_carriers(
+                selectors.trip_legs(trip=trip),
+                member=caller_member(request),
+                is_staff=_is_staff(request),
+            ),
             "operator_view": self._operator_view(trip),
         }
         return Response(serializers.TripDetailSerializer(trip, context=context).data)
@@ -110,28 +114,38 @@ class TripViewSet(ReadOnlyViewSet):
         trip = self.get_object()
         if not self._operator_view(trip):
             raise PermissionDenied(_("Only a carrier operating this line can assign its legs."))
-        leg = get_object_or_404(trip.legs, sequence=sequence)
+        leg = get_object_or_404(trip.legs.select_related("vehicle", "driver"), sequence=sequence)
         data = serializers.LegAssignInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        member = caller_member(request)
-        staff = _is_staff(request)
-        vehicle = driver = None
-        if data.validated_data.get("vehicle") is not None:
-            vehicle = (
-                selectors.vehicles_of(member=member, is_staff=staff)
-                .filter(pk=data.validated_data["vehicle"])
-                .first()
-            )
-            if vehicle is None:
-                raise ValidationError({"vehicle": [_("No vehicle of yours has this id.")]})
-        if data.validated_data.get("driver") is not None:
-            driver = (
-                selectors.drivers_of(member=member, is_staff=staff)
-                .filter(pk=data.validated_data["driver"])
-                .first()
-            )
-            if driver is None:
-                raise ValidationError({"driver": [_("No driver of yours has this id.")]})
+        member, staff = caller_member(request), _is_staff(request)
+        # A field left out stays as it is; only an explicit null takes a lorry or driver off.
+        vehicle, driver = leg.vehicle, leg.driver
+        for field, current, rows in (
+            ("vehicle", leg.vehicle, selectors.vehicles_of(member=member, is_staff=staff)),
+            ("driver", leg.driver, selectors.drivers_of(member=member, is_staff=staff)),
+        ):
+            if field not in data.validated_data:
+                continue
+            if current is not None and not staff and current.carrier_id != member.pk:
+                raise PermissionDenied(
+                    _(
+                        "Another carrier's vehicle or driver is on this leg; only that "
+                        "carrier or staff can change it."
+                    )
+                )
+            wanted = data.validated_data[field]
+            chosen = rows.filter(pk=wanted).first() if wanted is not None else None
+            if wanted is not None and chosen is None:
+                message = (
+                    _("No vehicle of yours has this id.")
+                    if field == "vehicle"
+                    else _("No driver of yours has this id.")
+                )
+                raise ValidationError({field: [message]})
+            if field == "vehicle":
+                vehicle = chosen
+            else:
+                driver = chosen
         leg = services.leg_assign(leg=leg, vehicle=vehicle, driver=driver)
         return Response(serializers.OperatedTripLegSerializer(leg).data)
 

@@ -107,12 +107,12 @@ def test_trip_past_its_cutoff_takes_no_bookings(network, trips):
 
 
 def test_ready_date_after_a_departure_skips_it(network, trips):
-    ready = trips[1].departure_at.date()
+    # Ready on the local day of the second departure: the first has gone by then.
+    ready = trips[1].departure_at.astimezone(network.chongqing.zone).date()
 
     booking = book(network, ready=ready)
 
-    assert booking.trip.departure_at >= trips[1].departure_at - timedelta(days=1)
-    assert booking.trip != trips[0]
+    assert booking.trip == trips[1]
 
 
 def test_release_gives_room_back_and_waiting_list_moves_in(
@@ -192,9 +192,9 @@ def test_cancelling_a_trip_moves_its_bookings_and_records_why(
     trips[0].refresh_from_db()
     assert trips[0].status == Trip.Status.CANCELLED
     assert booking.trip == trips[1]
-    actions = list(booking.events.values_list("action", flat=True))
-    assert actions == ["allocated", "trip_cancelled", "reallocated"]
-    assert "Flooding on G75" in booking.events.last().reason
+    events = list(booking.events.values_list("action", "reason"))
+    assert [action for action, _reason in events] == ["allocated", "trip_cancelled", "allocated"]
+    assert "Flooding on G75" in events[1][1]
     assert legs(trips[0]) == [(Decimal("0"), Decimal("0"))] * 3
 
 

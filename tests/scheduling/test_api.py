@@ -172,6 +172,7 @@ def test_other_member_cannot_assign_and_does_not_see_drivers(carrier, trips):
     assert response.status_code == 403
     assert "operating this line" in response.json()["error"]["message"]
     assert stranger.get("/api/v1/vehicles/").json()["count"] == 0
+    assert stranger.get("/api/v1/drivers/").json()["count"] == 0
 
 
 def test_carrier_cannot_assign_another_carriers_vehicle(carrier, trips):
