@@ -10,7 +10,7 @@ constraint on every leg is the last line of defence.
 import logging
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import wraps
+from functools import partial, wraps
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -254,21 +254,6 @@ def _wait(booking: Booking, *, now: datetime, actor=None, reason_prefix: str = "
 # --- Services ---------------------------------------------------------------
 
 
-def _queue_ahead(booking: Booking) -> bool:
-    """Do earlier bookings wait for the same route and service, with a departure open?"""
-    return (
-        Booking.objects.filter(
-            status=Booking.Status.WAITING,
-            origin=booking.origin,
-            destination=booking.destination,
-            service_kind=booking.service_kind,
-            created_at__lt=booking.created_at,
-        )
-        .exclude(waiting_reason__in=[Booking.WaitingReason.NO_LINE])
-        .exists()
-    )
-
-
 def _validate_cargo(booking: Booking) -> None:
     """The booking's own rules, checked in Python: this is on the hot path of every order.
 
@@ -355,19 +340,6 @@ def booking_create(
             {"reference": _("You already have a booking with this reference.")}
         ) from error
     now = timezone.now()
-    if _queue_ahead(booking):
-        # First come, first served: room freed on this route goes to those already
-        # waiting for it; the waiting list is served right after this commit.
-        booking.waiting_reason = Booking.WaitingReason.QUEUED
-        booking.save(update_fields=["waiting_reason"])
-        _record(
-            booking,
-            BookingEvent.Action.WAITLISTED,
-            reason=booking.get_waiting_reason_display(),
-            actor=actor,
-        )
-        transaction.on_commit(tasks.allocate_waiting_bookings.delay, robust=True)
-        return booking
     trip = _place(booking, now=now)
     if trip is None:
         _wait(booking, now=now, actor=actor)
@@ -472,6 +444,10 @@ def booking_release(*, booking: Booking, actor=None, reason: str = "") -> Bookin
     booking.save(update_fields=_BOOKING_FIELDS)
     _record(booking, BookingEvent.Action.RELEASED, reason=reason, actor=actor)
     if had_room:
+        # First come, first served: those waiting on the same route get the room
+        # right after the commit, before a new booking can take it; the rest of
+        # the waiting list follows in the background.
+        transaction.on_commit(partial(serve_waiting_on_route, booking=booking), robust=True)
         transaction.on_commit(tasks.allocate_waiting_bookings.delay, robust=True)
     return booking
 
@@ -525,6 +501,21 @@ def trip_rehome_bookings(*, trip_id: int | None = None, actor=None) -> int:
         except Exception:
             logger.exception("booking %s could not leave its cancelled trip", booking.pk)
     return moved
+
+
+def serve_waiting_on_route(*, booking: Booking) -> int:
+    """Try the bookings waiting for the same route and service, oldest first."""
+    placed = 0
+    waiting = Booking.objects.filter(
+        status=Booking.Status.WAITING,
+        origin_id=booking.origin_id,
+        destination_id=booking.destination_id,
+        service_kind=booking.service_kind,
+    ).order_by("created_at", "id")
+    for candidate in waiting:
+        if booking_allocate(booking=candidate).status == Booking.Status.ALLOCATED:
+            placed += 1
+    return placed
 
 
 def bookings_allocate_waiting() -> int:

@@ -625,7 +625,6 @@ class Booking(models.Model):
         NO_LINE = "no_line", _("No line serves this route with this service.")
         NO_DEPARTURE = "no_departure", _("No departure is open for booking within the horizon.")
         NO_ROOM = "no_room", _("Every departure within the horizon is full.")
-        QUEUED = "queued", _("Earlier bookings on this route are waiting for space first.")
 
     reference = models.CharField(_("reference"), max_length=40)
     member = models.ForeignKey(
