@@ -29,7 +29,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
-from django.db.models import F  # noqa: E402
+from django.db.models import F, Q  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -65,6 +65,24 @@ def book(member, number: int, pairs, rng: random.Random):
         volume_m3=Decimal(rng.randint(2, 30)) / 10,
         service_kind=ServiceKind.LTL,
     )
+
+
+def legs_out_of_step() -> int:
+    """Legs whose booked weight or volume differs from the bookings covering them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT count(*) FROM scheduling_tripleg leg
+            LEFT JOIN LATERAL (
+                SELECT coalesce(sum(b.weight_kg), 0) AS kg, coalesce(sum(b.volume_m3), 0) AS m3
+                FROM scheduling_booking b
+                WHERE b.trip_id = leg.trip_id AND b.status = 'allocated'
+                  AND b.first_leg <= leg.sequence AND b.last_leg >= leg.sequence
+            ) covered ON true
+            WHERE leg.booked_kg <> covered.kg OR leg.booked_m3 <> covered.m3
+            """
+        )
+        return cursor.fetchone()[0]
 
 
 def main() -> None:
@@ -120,9 +138,14 @@ def main() -> None:
             f"{CONCURRENT_WORKERS} threads: {count} more bookings in {elapsed:.1f} s = "
             f"{count / elapsed:.1f} allocations/s; errors: {len(errors)}"
         )
-        overbooked = TripLeg.objects.filter(booked_kg__gt=F("capacity_kg")).count()
-        print(f"legs over capacity: {overbooked}")
-        if errors or overbooked:
+        overbooked = TripLeg.objects.filter(
+            Q(booked_kg__gt=F("capacity_kg")) | Q(booked_m3__gt=F("capacity_m3"))
+        ).count()
+        drifted = legs_out_of_step()
+        print(
+            f"legs over capacity: {overbooked}; legs whose counters differ from bookings: {drifted}"
+        )
+        if errors or overbooked or drifted:
             sys.exit(1)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
