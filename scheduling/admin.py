@@ -125,8 +125,35 @@ class VehiclePermitInline(admin.TabularInline):
     filter_horizontal = ["crossings"]
 
 
+class VehicleForm(forms.ModelForm):
+    class Meta:
+        model = Vehicle
+        fields = [
+            "carrier",
+            "plate",
+            "registration_country",
+            "vehicle_type",
+            "capacity_kg",
+            "capacity_m3",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and not self.errors:
+            problems = services.vehicle_change_problems(
+                vehicle=self.instance,
+                capacity_kg=cleaned["capacity_kg"],
+                capacity_m3=cleaned["capacity_m3"],
+                vehicle_type=cleaned["vehicle_type"],
+            )
+            for field, message in problems.items():
+                self.add_error(field, message)
+        return cleaned
+
+
 @admin.register(Vehicle)
 class VehicleAdmin(admin.ModelAdmin):
+    form = VehicleForm
     list_display = [
         "plate",
         "registration_country",
@@ -144,6 +171,26 @@ class VehicleAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("permits")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        # The legs the vehicle is on follow its new size, through the service.
+        changed = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if name
+            in {
+                "plate",
+                "registration_country",
+                "vehicle_type",
+                "capacity_kg",
+                "capacity_m3",
+                "carrier",
+            }
+        }
+        services.vehicle_update(vehicle=obj, **changed)
+        return None
 
     @admin.display(description=gettext_lazy("cross-border permit"))
     def permit_status(self, vehicle):

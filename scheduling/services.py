@@ -496,6 +496,65 @@ def leg_assign(*, leg: TripLeg, vehicle: Vehicle | None, driver: Driver | None) 
     return leg
 
 
+def _vehicle_future_legs(vehicle: Vehicle):
+    return TripLeg.objects.filter(
+        vehicle=vehicle,
+        is_cancelled=False,
+        trip__status__in=[*Trip.BOOKABLE, Trip.Status.DEPARTED],
+    )
+
+
+def vehicle_change_problems(
+    *, vehicle: Vehicle, capacity_kg: Decimal, capacity_m3: Decimal, vehicle_type: str
+) -> dict[str, str]:
+    """Why a vehicle's new size or type would not fit the legs it is already on, by field."""
+    problems = {}
+    if vehicle.pk is None:
+        return problems
+    legs = _vehicle_future_legs(vehicle)
+    if legs.filter(booked_kg__gt=capacity_kg).exists():
+        problems["capacity_kg"] = _("Cargo already booked on this vehicle's legs weighs more.")
+    if legs.filter(booked_m3__gt=capacity_m3).exists():
+        problems["capacity_m3"] = _("Cargo already booked on this vehicle's legs takes more room.")
+    if vehicle_type != VehicleType.REEFER and any(_carries_cold_chain(leg) for leg in legs):
+        problems["vehicle_type"] = _("Cold-chain cargo is booked on this vehicle's legs.")
+    return problems
+
+
+@transaction.atomic
+def vehicle_update(*, vehicle: Vehicle, **fields) -> Vehicle:
+    """Change a vehicle; the legs it is on take its new capacity, never below what is booked."""
+    legs = list(
+        _vehicle_future_legs(vehicle)
+        .select_for_update(of=("self",))
+        .order_by("trip_id", "sequence")
+    )
+    for field, value in fields.items():
+        setattr(vehicle, field, value)
+    problems = vehicle_change_problems(
+        vehicle=vehicle,
+        capacity_kg=vehicle.capacity_kg,
+        capacity_m3=vehicle.capacity_m3,
+        vehicle_type=vehicle.vehicle_type,
+    )
+    if problems:
+        raise ValidationError(problems)
+    vehicle.full_clean()
+    vehicle.save()
+    grew = any(
+        vehicle.capacity_kg > leg.capacity_kg or vehicle.capacity_m3 > leg.capacity_m3
+        for leg in legs
+    )
+    TripLeg.objects.filter(pk__in=[leg.pk for leg in legs]).update(
+        capacity_kg=vehicle.capacity_kg,
+        capacity_m3=vehicle.capacity_m3,
+        vehicle_type=vehicle.vehicle_type,
+    )
+    if grew:
+        transaction.on_commit(tasks.allocate_waiting_bookings.delay, robust=True)
+    return vehicle
+
+
 @transaction.atomic
 def trip_stop_record_actual(
     *, stop: TripStop, arrival: datetime | None = None, departure: datetime | None = None

@@ -188,6 +188,12 @@ class LegAssignInputSerializer(serializers.Serializer):
     driver = serializers.IntegerField(allow_null=True, required=False)
 
 
+class TripStatusInputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=[(value, label) for value, label in Trip.Status.choices if value != "cancelled"]
+    )
+
+
 class TripCancelInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 

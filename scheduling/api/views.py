@@ -66,6 +66,7 @@ class TripViewSet(ReadOnlyViewSet):
         "*": ApiScope.TRIPS_READ,
         "assign": ApiScope.TRIPS_WRITE,
         "cancel": ApiScope.TRIPS_WRITE,
+        "change_status": ApiScope.TRIPS_WRITE,
     }
 
     def get_queryset(self):
@@ -148,6 +149,20 @@ class TripViewSet(ReadOnlyViewSet):
                 driver = chosen
         leg = services.leg_assign(leg=leg, vehicle=vehicle, driver=driver)
         return Response(serializers.OperatedTripLegSerializer(leg).data)
+
+    @extend_schema(
+        request=serializers.TripStatusInputSerializer, responses=serializers.TripSerializer
+    )
+    @action(detail=True, methods=["post"], url_path="status")
+    def change_status(self, request, pk=None):
+        """Move a trip along planned → loading → departed → arrived → completed."""
+        trip = self.get_object()
+        if not self._operator_view(trip):
+            raise PermissionDenied(_("Only a carrier operating this line can change its trips."))
+        data = serializers.TripStatusInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.trip_transition(trip=trip, status=data.validated_data["status"])
+        return Response(serializers.TripSerializer(self.get_queryset().get(pk=trip.pk)).data)
 
     @extend_schema(
         request=serializers.TripCancelInputSerializer, responses=serializers.TripSerializer

@@ -102,3 +102,14 @@ def test_production_settings_refuse_to_start_without_secret_key():
 
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_openapi_schema_generates_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--fail-on-warn", "--file", str(target))
+
+    text = target.read_text()
+    assert "/api/v1/trips/{id}/legs/{sequence}/assign/" in text
+    assert "/api/v1/bookings/{id}/reallocate/" in text

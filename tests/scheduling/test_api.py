@@ -308,3 +308,19 @@ def test_trip_list_query_count_is_flat(trips, django_assert_max_num_queries):
         response = client.get("/api/v1/trips/")
 
     assert response.json()["count"] == len(trips)
+
+
+def test_operating_carrier_moves_its_trip_along_and_others_cannot(carrier, trips):
+    url = f"/api/v1/trips/{trips[0].pk}/status/"
+
+    stranger = client_for(MemberFactory()).post(url, {"status": "loading"}, format="json")
+    loading = client_for(carrier).post(url, {"status": "loading"}, format="json")
+    backwards = client_for(carrier).post(url, {"status": "planned"}, format="json")
+    cancel = client_for(carrier).post(url, {"status": "cancelled"}, format="json")
+
+    assert stranger.status_code == 403
+    assert loading.status_code == 200 and loading.json()["status"] == "loading"
+    assert (
+        backwards.status_code == 409 and backwards.json()["error"]["code"] == "invalid_transition"
+    )
+    assert cancel.status_code == 400 and "status" in cancel.json()["error"]["fields"]

@@ -289,3 +289,37 @@ def test_admin_moves_trips_along_their_states(client, staff, trips):
 
     assert Trip.objects.get(pk=trips[0].pk).status == Trip.Status.LOADING
     assert "cannot become completed" in refused.content.decode()
+
+
+def _vehicle_form(vehicle, **changes) -> dict:
+    data = {
+        "carrier": vehicle.carrier_id,
+        "plate": vehicle.plate,
+        "registration_country": "CN",
+        "vehicle_type": vehicle.vehicle_type,
+        "capacity_kg": str(vehicle.capacity_kg),
+        "capacity_m3": str(vehicle.capacity_m3),
+        "permits-TOTAL_FORMS": "0",
+        "permits-INITIAL_FORMS": "0",
+        "permits-MIN_NUM_FORMS": "0",
+        "permits-MAX_NUM_FORMS": "1000",
+    }
+    data.update(changes)
+    return data
+
+
+def test_shrinking_a_vehicle_below_its_booked_legs_is_refused_in_admin(
+    client, staff, network, carrier, trips
+):
+    vehicle = lorry(carrier, "EDIT1", kg="12000")
+    services.leg_assign(leg=trips[0].legs.get(sequence=1), vehicle=vehicle, driver=None)
+    book(network, kg="9000")
+    client.force_login(staff)
+    url = reverse("admin:scheduling_vehicle_change", args=[vehicle.pk])
+
+    refused = client.post(url, _vehicle_form(vehicle, capacity_kg="5000"))
+    grown = client.post(url, _vehicle_form(vehicle, capacity_kg="15000"))
+
+    assert "weighs more" in refused.content.decode()
+    assert grown.status_code == 302
+    assert trips[0].legs.get(sequence=1).capacity_kg == Decimal(15000)

@@ -12,7 +12,6 @@ from scheduling.models import (
     Line,
     ServiceKind,
     Trip,
-    TripLeg,
     Vehicle,
     VehicleType,
 )
@@ -96,9 +95,7 @@ def assigned(network, carrier, trips):
         phone="+8613800000000",
     )
     booking = book(network, reference="SECRET-REF-1")
-    # Set directly: services.leg_assign cannot lock a leg today (its select_for_update
-    # joins the nullable border crossing, which PostgreSQL refuses).
-    TripLeg.objects.filter(trip=booking.trip, sequence=1).update(vehicle=vehicle, driver=driver)
+    services.leg_assign(leg=booking.trip.legs.get(sequence=1), vehicle=vehicle, driver=driver)
     return booking.trip
 
 
