@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.db import connections
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the
 # tests make between browser steps are still plain synchronous calls.
@@ -24,3 +25,7 @@ def page(chromium_path, live_server):
         finally:
             context.close()
             browser.close()
+            # Connections opened by the test inside Playwright's context are not the
+            # ones pytest-django closes; left open, they keep the test database from
+            # being dropped at the end of the run.
+            connections.close_all()
