@@ -102,6 +102,19 @@ def candidate_trips(
     return trips.select_related("line").order_by("origin_departure", "pk")
 
 
+def open_departures_for(booking: Booking, *, now: datetime) -> QuerySet[Trip]:
+    """Trips the booking may go on by every rule but room: route, service, date, cut-off, reefer."""
+    return candidate_trips(
+        origin=booking.origin,
+        destination=booking.destination,
+        ready_date=booking.ready_date,
+        weight_kg=Decimal(0),
+        volume_m3=Decimal(0),
+        service_kind=booking.service_kind,
+        now=now,
+    )
+
+
 def waiting_reason(booking: Booking, *, now: datetime | None = None) -> str:
     """Why nothing fits: no line at all, no open departure, or only full ones."""
     now = now or timezone.now()
@@ -120,16 +133,7 @@ def waiting_reason(booking: Booking, *, now: datetime | None = None) -> str:
     )
     if not serving_lines.exists():
         return Booking.WaitingReason.NO_LINE
-    open_departures = candidate_trips(
-        origin=booking.origin,
-        destination=booking.destination,
-        ready_date=booking.ready_date,
-        weight_kg=Decimal(0),
-        volume_m3=Decimal(0),
-        service_kind=booking.service_kind,
-        now=now,
-    )
-    if not open_departures.exists():
+    if not open_departures_for(booking, now=now).exists():
         return Booking.WaitingReason.NO_DEPARTURE
     return Booking.WaitingReason.NO_ROOM
 
@@ -394,16 +398,7 @@ def booking_reallocate(*, booking: Booking, trip: Trip, actor=None, reason: str 
         raise NotBookable(_("This trip's line does not offer the booking's service."), field="trip")
     now = timezone.now()
     # The same rules as automatic allocation, room aside (checked under the lock).
-    eligible = candidate_trips(
-        origin=booking.origin,
-        destination=booking.destination,
-        ready_date=booking.ready_date,
-        weight_kg=Decimal(0),
-        volume_m3=Decimal(0),
-        service_kind=booking.service_kind,
-        now=now,
-    ).filter(pk=trip.pk)
-    if not eligible.exists():
+    if not open_departures_for(booking, now=now).filter(pk=trip.pk).exists():
         raise NotBookable(
             _(
                 "This trip cannot take the booking: it leaves before the ready date, is past "

@@ -1,15 +1,11 @@
 """Scheduling's background work done by a real Celery worker."""
 
-from decimal import Decimal
-
 import pytest
-from django.utils import timezone
 
-from scheduling import allocation, services
-from scheduling.models import Booking, ServiceKind, Trip
+from scheduling import services
+from scheduling.models import Booking, Trip
 from tests.conftest import wait_for
-from tests.factories import MemberFactory
-from tests.scheduling.conftest import make_line, make_timetable
+from tests.scheduling.conftest import book, make_line, make_timetable
 
 pytestmark = pytest.mark.services
 
@@ -19,16 +15,7 @@ def test_worker_moves_bookings_off_a_cancelled_trip(celery_worker, network, carr
     make_timetable(line)
     services.trips_generate()
     first, second = Trip.objects.filter(line=line).order_by("departure_at")[:2]
-    booking = allocation.booking_create(
-        member=MemberFactory(),
-        reference="PO-W1",
-        origin=network.chongqing,
-        destination=network.hanoi,
-        ready_date=timezone.localdate(),
-        weight_kg=Decimal(900),
-        volume_m3=Decimal(3),
-        service_kind=ServiceKind.LTL,
-    )
+    booking = book(network, reference="PO-W1", kg="900", m3="3")
     assert booking.trip == first
 
     services.trip_cancel(trip=first, reason="Border closed for a holiday")
