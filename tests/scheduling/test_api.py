@@ -6,8 +6,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from alliance.constants import ApiScope
+from scheduling import services
 from scheduling.models import Booking, BorderCrossing, Driver, Trip, Vehicle, VehiclePermit
 from tests.factories import MemberFactory, StaffFactory, api_key_for
+from tests.scheduling.conftest import make_line, make_timetable
 
 pytestmark = pytest.mark.django_db
 
@@ -324,3 +326,29 @@ def test_operating_carrier_moves_its_trip_along_and_others_cannot(carrier, trips
         backwards.status_code == 409 and backwards.json()["error"]["code"] == "invalid_transition"
     )
     assert cancel.status_code == 400 and "status" in cancel.json()["error"]["fields"]
+
+
+def test_carrier_lists_only_the_trips_it_operates(network, carrier, trips):
+    other_line = make_line(network, MemberFactory(), code="OTHER-LINE", with_nanning=True)
+    make_timetable(other_line)
+    services.trips_generate()
+
+    mine = client_for(carrier).get("/api/v1/trips/?operated=true").json()
+    everything = client_for(carrier).get("/api/v1/trips/").json()
+
+    assert {row["line"] for row in mine["results"]} == {"CKG-HAN-S"}
+    assert mine["count"] == len(trips) < everything["count"]
+
+
+def test_assigning_a_lorry_without_a_valid_permit_is_409_on_the_field(carrier, trips):
+    vehicle, _driver = fleet(carrier)
+    VehiclePermit.objects.filter(vehicle=vehicle).update(valid_until=date(2026, 1, 31))
+
+    response = client_for(carrier).post(
+        f"/api/v1/trips/{trips[0].pk}/legs/2/assign/", {"vehicle": vehicle.pk}, format="json"
+    )
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "permit_missing"
+    assert "no cross-border permit valid" in response.json()["error"]["fields"]["vehicle"][0]
+    assert trips[0].legs.get(sequence=2).vehicle is None

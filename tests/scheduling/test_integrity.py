@@ -323,3 +323,16 @@ def test_shrinking_a_vehicle_below_its_booked_legs_is_refused_in_admin(
     assert "weighs more" in refused.content.decode()
     assert grown.status_code == 302
     assert trips[0].legs.get(sequence=1).capacity_kg == Decimal(15000)
+
+
+def test_new_trips_let_the_waiting_list_in(network, line, django_capture_on_commit_callbacks):
+    waiting = book(network, reference="EARLY-BIRD")  # no timetable yet: nothing departs
+    assert waiting.waiting_reason == Booking.WaitingReason.NO_DEPARTURE
+
+    make_timetable(line)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.trips_generate()
+
+    waiting.refresh_from_db()
+    assert waiting.status == Booking.Status.ALLOCATED
+    assert waiting.trip == Trip.objects.filter(line=line).order_by("departure_at").first()
