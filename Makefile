@@ -11,11 +11,18 @@ WITH_DATABASE = if [ -z "$$DATABASE_URL" ]; then \
 
 .PHONY: install run test lint stack bench messages clean-db
 
-$(STAMP): pyproject.toml
+NODE_STAMP := node_modules/.installed-stamp
+
+$(STAMP): pyproject.toml $(NODE_STAMP)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
+
+# htmx and the consignment note's fonts come from the npm registry and are served locally.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel error
+	@touch $(NODE_STAMP)
 
 install: $(STAMP)
 

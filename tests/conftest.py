@@ -16,6 +16,9 @@ import redis
 
 from tests.factories import MemberFactory, StaffFactory, UserFactory
 
+# The network (places, lines, timetables, trips) that scheduling and orders tests share.
+pytest_plugins = ["tests.network"]
+
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

@@ -105,6 +105,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+# Front-end packages come from npm (package.json) and are served from this machine.
+STATICFILES_DIRS = [("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist")]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 STORAGES = {
@@ -149,9 +151,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scheduling.tasks.rehome_cancelled_trip_bookings",
         "schedule": 900.0,
     },
+    "close-settled-orders": {"task": "orders.tasks.close_settled_orders", "schedule": 3600.0},
+    "forget-idempotency-keys": {
+        "task": "orders.tasks.forget_idempotency_keys",
+        "schedule": 3600.0,
+    },
 }
 # How far ahead trips are generated from timetables and bookings are placed.
 SCHEDULING_HORIZON_DAYS = env.int("SCHEDULING_HORIZON_DAYS", default=28)
+# Days after delivery before an order closes by itself (claims and invoices settle meanwhile).
+ORDER_SETTLING_DAYS = env.int("ORDER_SETTLING_DAYS", default=14)
+# How long a create request's Idempotency-Key is remembered.
+IDEMPOTENCY_KEY_HOURS = 24
+# Bulk import: the largest file accepted (rows and bytes).
+ORDER_IMPORT_MAX_ROWS = env.int("ORDER_IMPORT_MAX_ROWS", default=5000)
+ORDER_IMPORT_MAX_BYTES = env.int("ORDER_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -10,7 +10,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_member_searches_departures_and_opens_a_trip(page):
-    from tests.scheduling.conftest import build_network, make_line, make_timetable
+    from tests.network import build_network, make_line, make_timetable
 
     network = build_network()
     line = make_line(network, MemberFactory())

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from scheduling.models import Booking, Trip, Vehicle, VehiclePermit
-from tests.scheduling.conftest import book
+from tests.network import book
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def test_admin_cancels_trips_only_with_a_reason(
 
 
 def test_admin_line_stop_inline_refuses_out_of_order_offsets(client, staff, network, carrier):
-    from tests.scheduling.conftest import make_line
+    from tests.network import make_line
 
     line = make_line(network, carrier, code="CKG-HAN-EDIT")
     stops = list(line.stops.order_by("sequence"))

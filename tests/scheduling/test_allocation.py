@@ -8,7 +8,7 @@ from scheduling import allocation, services
 from scheduling.exceptions import NotBookable
 from scheduling.models import Booking, BookingEvent, ServiceKind, Trip, TripLeg
 from tests.factories import MemberFactory
-from tests.scheduling.conftest import book
+from tests.network import book
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_volume_alone_can_fill_a_trip(network, trips):
 
 
 def test_intermediate_stops_share_capacity_leg_by_leg(network, carrier):
-    from tests.scheduling.conftest import make_line, make_timetable
+    from tests.network import make_line, make_timetable
 
     line = make_line(network, carrier, code="CKG-HAN-NNG", with_nanning=True)
     make_timetable(line, capacity_kg="10000")
@@ -83,7 +83,7 @@ def test_booking_waits_when_no_line_serves_the_route(network, trips):
 
 
 def test_cold_chain_needs_a_reefer_on_every_leg(network, carrier):
-    from tests.scheduling.conftest import make_line, make_timetable
+    from tests.network import make_line, make_timetable
 
     line = make_line(network, carrier, services_offered=[ServiceKind.COLD_CHAIN])
     make_timetable(line)

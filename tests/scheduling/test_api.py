@@ -9,7 +9,7 @@ from alliance.constants import ApiScope
 from scheduling import services
 from scheduling.models import Booking, BorderCrossing, Driver, Trip, Vehicle, VehiclePermit
 from tests.factories import MemberFactory, StaffFactory, api_key_for
-from tests.scheduling.conftest import make_line, make_timetable
+from tests.network import make_line, make_timetable
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from scheduling import allocation, services
 from scheduling.models import Booking, ServiceKind, Trip, TripLeg
 from tests.factories import MemberFactory
-from tests.scheduling.conftest import make_line, make_timetable
+from tests.network import make_line, make_timetable
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -23,7 +23,7 @@ from scheduling.models import (
     VehicleType,
 )
 from tests.factories import MemberFactory, api_key_for
-from tests.scheduling.conftest import book, make_line, make_timetable
+from tests.network import book, make_line, make_timetable
 
 pytestmark = pytest.mark.django_db
 

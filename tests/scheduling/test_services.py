@@ -29,7 +29,7 @@ from scheduling.models import (
 )
 from scheduling.services import PlannedStop
 from tests.factories import MemberFactory
-from tests.scheduling.conftest import make_line, make_timetable
+from tests.network import make_line, make_timetable
 
 pytestmark = pytest.mark.django_db
 
@@ -281,7 +281,7 @@ def test_smaller_vehicle_than_booked_cargo_is_refused(network, carrier, trips):
 
 
 def test_vehicle_or_driver_cannot_be_on_two_overlapping_legs(carrier, trips, network):
-    from tests.scheduling.conftest import make_line
+    from tests.network import make_line
 
     other_line = make_line(network, carrier, code="CKG-HAN-NNG", with_nanning=True)
     make_timetable(other_line)

@@ -5,7 +5,7 @@ import pytest
 from scheduling import services
 from scheduling.models import Booking, Trip
 from tests.conftest import wait_for
-from tests.scheduling.conftest import book, make_line, make_timetable
+from tests.network import book, make_line, make_timetable
 
 pytestmark = pytest.mark.services
 

@@ -17,7 +17,7 @@ from scheduling.models import (
 )
 from scheduling.services import PlannedStop
 from tests.factories import MemberFactory, UserFactory
-from tests.scheduling.conftest import make_line, make_timetable
+from tests.network import make_line, make_timetable
 
 pytestmark = pytest.mark.django_db
 

@@ -1,3 +1,5 @@
+"""A small network for tests: Chongqing → Nanning → Youyiguan | Huu Nghi → Hanoi, and helpers."""
+
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from decimal import Decimal
