@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("alliance.api.urls")),
     path("", include("scheduling.api.urls")),
+    path("", include("orders.api.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Bulk import of orders from CSV or XLSX files."""

@@ -1,0 +1,7 @@
+from django.urls import include, path
+
+app_name = "orders"
+
+urlpatterns = [
+    path("import/", include("orders.imports.urls")),
+]
