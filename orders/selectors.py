@@ -32,9 +32,13 @@ def order_detail(*, member, is_staff: bool = False) -> QuerySet[Order]:
 
 
 def _shipments_with_trips() -> QuerySet[Shipment]:
-    return Shipment.objects.select_related(
-        "booking__trip__line", "booking__origin", "booking__destination"
-    ).order_by("sequence")
+    return (
+        Shipment.objects.select_related(
+            "booking__trip__line", "booking__origin", "booking__destination"
+        )
+        .prefetch_related("booking__trip__stops")
+        .order_by("sequence")
+    )
 
 
 def _carried_by(member):

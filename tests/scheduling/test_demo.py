@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from alliance.models import Member
+from orders.models import Order, Shipment, Tariff
 from scheduling import demo
 from scheduling.models import (
     BorderCrossing,
@@ -40,6 +41,9 @@ def _counts() -> dict[str, int]:
             VehiclePermit,
             Driver,
             Trip,
+            Tariff,
+            Order,
+            Shipment,
         )
     }
 
@@ -57,6 +61,31 @@ def test_demo_seed_is_idempotent_and_at_the_alliance_scale():
     check_lines_run_both_ways_over_valid_routes()
     check_trips_for_the_coming_four_weeks_on_every_line()
     check_every_vehicle_holds_a_permit_valid_today()
+    check_every_line_service_is_priced_and_demo_orders_booked()
+
+
+def check_every_line_service_is_priced_and_demo_orders_booked():
+    for line in Line.objects.all():
+        for service in line.service_kinds:
+            currencies = set(
+                Tariff.objects.filter(line=line, service_kind=service).values_list(
+                    "currency", flat=True
+                )
+            )
+            assert currencies == {"CNY", "USD"}, (line.code, service)
+    statuses = sorted(Order.objects.values_list("status", flat=True))
+    assert statuses == [
+        "cancelled",
+        "confirmed",
+        "confirmed",
+        "confirmed",
+        "confirmed",
+        "confirmed",
+        "draft",
+    ]
+    for shipment in Shipment.objects.filter(order__status=Order.Status.CONFIRMED):
+        assert shipment.booking.trip_id is not None, shipment
+        assert shipment.price > 0
 
 
 def check_gates_crossings_and_warehouses():

@@ -3,6 +3,7 @@ import os
 from django.core.management.base import BaseCommand
 
 from alliance import demo
+from orders import demo as orders_demo
 from scheduling import demo as scheduling_demo
 
 
@@ -19,6 +20,8 @@ class Command(BaseCommand):
     def handle(self, *args, password: str, **options):
         demo.seed_members(password=password)
         scheduling_demo.seed_network_and_schedule()
+        orders_demo.seed_tariffs()
+        orders_demo.seed_orders()
         self.stdout.write(
             self.style.SUCCESS("Demo data is in place. Sign in at http://127.0.0.1:8000/")
         )

@@ -1,0 +1,1 @@
+"""Printable documents for orders: the consignment note that travels with the goods."""
