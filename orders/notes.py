@@ -1,5 +1,6 @@
 """The consignment note of a shipment: its facts gathered from the order, booking and trip."""
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +19,9 @@ TRACKING_PATH = "/track/{tracking_number}/"
 def tracking_url(tracking_number: str, *, request=None) -> str:
     """Where the QR code leads: the public tracking page of this shipment."""
     path = TRACKING_PATH.format(tracking_number=tracking_number)
-    return request.build_absolute_uri(path) if request is not None else path
+    if request is not None:
+        return request.build_absolute_uri(path)
+    return settings.SITE_URL.rstrip("/") + path
 
 
 def _place(location) -> str:
