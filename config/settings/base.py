@@ -212,6 +212,10 @@ SPECTACULAR_SETTINGS = {
         "BookingStatusEnum": "scheduling.models.Booking.Status",
         "MemberStatusEnum": "alliance.models.Member.Status",
         "ApplicationStatusEnum": "alliance.models.MembershipApplication.Status",
+        "OrderStatusEnum": "orders.models.Order.Status",
+        "ShipmentStatusEnum": "orders.models.Shipment.Status",
+        "CurrencyEnum": "orders.money.Currency",
+        "CountryEnum": "django_countries.countries",
     },
 }
 
