@@ -131,6 +131,13 @@ def quote(
         )
     )
     available = sorted({tariff.currency for tariff in tariffs})
+    if currency and available and currency not in available:
+        raise ValidationError(
+            {
+                "currency": _("No tariff on this route is in %(currency)s; ask in %(available)s.")
+                % {"currency": currency, "available": ", ".join(available)}
+            }
+        )
     parts = splitting.plan_shipments(
         origin=origin,
         destination=destination,

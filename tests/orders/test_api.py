@@ -294,3 +294,40 @@ def test_consignment_note_is_a_pdf_for_the_owner(api, network, shipper, trips, t
     assert response.content.startswith(b"%PDF")
     assert number in response["Content-Disposition"]
     assert Shipment.objects.get().weight_kg == Decimal(2000)
+
+
+def test_quote_refuses_a_currency_no_tariff_on_the_route_takes(api, network, trips, tariff):
+    response = api.post(
+        "/api/v1/quotes/",
+        {
+            "origin": network.chongqing.pk,
+            "destination": network.hanoi.pk,
+            "ready_date": timezone.localdate().isoformat(),
+            "service_kind": "ltl",
+            "currency": "THB",
+            "cargo_lines": [{"gross_kg": "100", "volume_m3": "1"}],
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["currency"] == [
+        "No tariff on this route is in THB; ask in CNY."
+    ]
+
+
+def test_quote_splits_cargo_too_big_for_one_trip(api, network, trips, tariff):
+    response = api.post(
+        "/api/v1/quotes/",
+        {
+            "origin": network.chongqing.pk,
+            "destination": network.hanoi.pk,
+            "ready_date": timezone.localdate().isoformat(),
+            "service_kind": "ltl",
+            "cargo_lines": [{"package_count": 25, "gross_kg": "25000", "volume_m3": "25"}],
+        },
+        format="json",
+    )
+    (option,) = response.json()["options"]
+    assert option["shipments"] == 3
+    # Each part priced on its own: 10,000 + 10,000 + 5,000 kg × 1.20.
+    assert option["price"]["total"] == "30000.00"
