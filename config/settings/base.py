@@ -193,6 +193,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "user": env("API_USER_RATE", default="6000/hour"),
         "anon": env("API_ANON_RATE", default="300/hour"),
+        # Rendering a document costs about a second of CPU.
+        "documents": env("DOCUMENT_RATE", default="120/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
 
 from alliance.api.permissions import HasScope, caller_member
 from alliance.constants import ApiScope
@@ -26,6 +27,12 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
         "refused with 422."
     ),
 )
+
+
+class DocumentRateThrottle(UserRateThrottle):
+    """Documents per caller: each costs about a second of CPU to render."""
+
+    scope = "documents"
 
 
 class NewestFirstPagination(CursorPagination):
@@ -236,7 +243,12 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         }
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
-    @action(detail=True, methods=["get"], url_path="consignment-note")
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="consignment-note",
+        throttle_classes=[DocumentRateThrottle],
+    )
     def consignment_note(self, request, tracking_number=None):
         """The CMR-style consignment note as a PDF, with a QR code to the tracking page."""
         shipment = self.get_object()

@@ -331,3 +331,18 @@ def test_quote_splits_cargo_too_big_for_one_trip(api, network, trips, tariff):
     assert option["shipments"] == 3
     # Each part priced on its own: 10,000 + 10,000 + 5,000 kg × 1.20.
     assert option["price"]["total"] == "30000.00"
+
+
+def test_consignment_notes_are_rate_limited(api, network, shipper, trips, tariff, monkeypatch):
+    from django.core.cache import cache
+
+    from orders.api.views import DocumentRateThrottle
+
+    cache.clear()
+    monkeypatch.setattr(DocumentRateThrottle, "THROTTLE_RATES", {"documents": "1/hour"})
+    order = services.order_submit(order=place_order(network, shipper))
+    url = f"/api/v1/shipments/{order.shipments.get().tracking_number}/consignment-note/"
+    assert api.get(url).status_code == 200
+    refused = api.get(url)
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "throttled"
