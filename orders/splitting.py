@@ -178,16 +178,15 @@ def plan_shipments(
         return split(cargo, limit=limit)
     except PackageTooBig as error:
         line = error.cargo
+        number = getattr(line.key, "position", line.key)
         raise ValidationError(
             {
-                "cargo_lines": _(
-                    "A package of cargo line %(line)s (%(kg)s kg, %(m3)s m³) is bigger than "
-                    "any lorry on this route can carry (%(limit_kg)s kg, %(limit_m3)s m³), and "
-                    "a package cannot be split. Pack it smaller or ask the alliance for a "
-                    "special transport."
+                f"cargo_lines.{number}.package_count": _(
+                    "One package of this line (%(kg)s kg, %(m3)s m³) is bigger than any lorry "
+                    "on this route can carry (%(limit_kg)s kg, %(limit_m3)s m³), and a package "
+                    "cannot be split. Pack it smaller or ask the alliance for a special transport."
                 )
                 % {
-                    "line": line.key,
                     "kg": round(line.kg / line.packages, 2),
                     "m3": round(line.m3 / line.packages, 3),
                     "limit_kg": limit.kg,

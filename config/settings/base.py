@@ -166,6 +166,9 @@ IDEMPOTENCY_KEY_HOURS = 24
 # Bulk import: the largest file accepted (rows and bytes).
 ORDER_IMPORT_MAX_ROWS = env.int("ORDER_IMPORT_MAX_ROWS", default=5000)
 ORDER_IMPORT_MAX_BYTES = env.int("ORDER_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+ORDER_IMPORT_RATE = env("ORDER_IMPORT_RATE", default="30/h")
+# Submitting on import books every order within the request, so the file is kept smaller.
+ORDER_IMPORT_SUBMIT_MAX_ROWS = env.int("ORDER_IMPORT_SUBMIT_MAX_ROWS", default=1000)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -139,7 +139,8 @@ def test_order_submit_refuses_a_package_no_lorry_can_carry(network, shipper, tri
     )
     with pytest.raises(ValidationError) as refused:
         services.order_submit(order=order)
-    assert "bigger than any lorry on this route" in refused.value.message_dict["cargo_lines"][0]
+    message = refused.value.message_dict["cargo_lines.1.package_count"][0]
+    assert "bigger than any lorry on this route" in message and "55.000 m³" in message
     order.refresh_from_db()
     assert order.status == Order.Status.DRAFT
     assert not Booking.objects.exists() and not Shipment.objects.exists()
