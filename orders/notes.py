@@ -1,6 +1,7 @@
 """The consignment note of a shipment: its facts gathered from the order, booking and trip."""
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -119,3 +120,14 @@ def consignment_note_for(shipment: Shipment, *, request=None) -> ConsignmentNote
 
 def consignment_note_pdf(shipment: Shipment, *, request=None) -> bytes:
     return render_consignment_note(consignment_note_for(shipment, request=request))
+
+
+def consignment_note_response(shipment: Shipment, *, request) -> HttpResponse:
+    """The note as a download named after the shipment (portal and API alike)."""
+    response = HttpResponse(
+        consignment_note_pdf(shipment, request=request), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="consignment-note-{shipment.tracking_number}.pdf"'
+    )
+    return response

@@ -36,7 +36,7 @@ def _shipments_with_trips() -> QuerySet[Shipment]:
         Shipment.objects.select_related(
             "booking__trip__line", "booking__origin", "booking__destination"
         )
-        .prefetch_related("booking__trip__stops")
+        .prefetch_related("booking__trip__stops__location")
         .order_by("sequence")
     )
 
@@ -65,9 +65,13 @@ def shipments_visible_to(*, member, is_staff: bool = False) -> QuerySet[Shipment
     return rows.filter(Q(order__member=member) | _carried_by(member))
 
 
-def sees_prices(*, shipment: Shipment, member, is_staff: bool = False) -> bool:
+def sees_order_prices(*, order: Order, member, is_staff: bool = False) -> bool:
     """Prices are for the member that pays them and for staff, not for the carrier."""
-    return is_staff or (member is not None and shipment.order.member_id == member.pk)
+    return is_staff or (member is not None and order.member_id == member.pk)
+
+
+def sees_prices(*, shipment: Shipment, member, is_staff: bool = False) -> bool:
+    return sees_order_prices(order=shipment.order, member=member, is_staff=is_staff)
 
 
 def shipment_by_tracking_number(tracking_number: str) -> Shipment | None:

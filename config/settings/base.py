@@ -178,6 +178,9 @@ DEFAULT_FROM_EMAIL = env(
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ALLIANCE_ADMIN_EMAILS = env.list("ALLIANCE_ADMIN_EMAILS", default=[])
 
+# Rendering a document costs about a second of CPU: a limit per person (portal and API).
+DOCUMENT_RATE = env("DOCUMENT_RATE", default="120/h")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "alliance.api.authentication.ApiKeyAuthentication",
@@ -196,8 +199,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "user": env("API_USER_RATE", default="6000/hour"),
         "anon": env("API_ANON_RATE", default="300/hour"),
-        # Rendering a document costs about a second of CPU.
-        "documents": env("DOCUMENT_RATE", default="120/hour"),
+        "documents": DOCUMENT_RATE,
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -1,6 +1,5 @@
 """Orders API: quotes, orders (drafts, submit, cancel, amend) and shipments with their documents."""
 
-from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -251,11 +250,4 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     def consignment_note(self, request, tracking_number=None):
         """The CMR-style consignment note as a PDF, with a QR code to the tracking page."""
-        shipment = self.get_object()
-        response = HttpResponse(
-            notes.consignment_note_pdf(shipment, request=request), content_type="application/pdf"
-        )
-        response["Content-Disposition"] = (
-            f'attachment; filename="consignment-note-{shipment.tracking_number}.pdf"'
-        )
-        return response
+        return notes.consignment_note_response(self.get_object(), request=request)
