@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 from config.admin_actions import run_for_each, run_with_reason
 from orders import services
 from orders.models import CargoLine, Order, OrderEvent, Shipment, ShipmentItem, Tariff
+from orders.services import CARGO_FIELDS
 
 
 @admin.register(Tariff)
@@ -46,20 +47,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 class CargoLineInline(ReadOnlyInline):
     model = CargoLine
-    fields = [
-        "position",
-        "description",
-        "hs_code",
-        "package_count",
-        "package_type",
-        "gross_kg",
-        "volume_m3",
-        "declared_value",
-        "declared_currency",
-        "dangerous_goods_un",
-        "temperature_min_c",
-        "temperature_max_c",
-    ]
+    fields = ["position", *CARGO_FIELDS]
     readonly_fields = fields
 
 

@@ -89,18 +89,9 @@ def readable_errors(error: ValidationError) -> list[str]:
 # --- The order and its cargo lines --------------------------------------------------------
 
 
-class OrderForm(forms.Form):
-    """The order itself: parties, route, date, terms and customs references."""
+class RouteForm(forms.Form):
+    """Where from, where to, when and which service: what both orders and quotes ask."""
 
-    customer_reference = _order_field("customer_reference")
-    shipper_name = _order_field("shipper_name")
-    shipper_address = _order_field("shipper_address", widget=forms.Textarea(attrs={"rows": 2}))
-    shipper_country = forms.ChoiceField(label=_("Shipper's country"))
-    shipper_contact = _order_field("shipper_contact")
-    consignee_name = _order_field("consignee_name")
-    consignee_address = _order_field("consignee_address", widget=forms.Textarea(attrs={"rows": 2}))
-    consignee_country = forms.ChoiceField(label=_("Consignee's country"))
-    consignee_contact = _order_field("consignee_contact")
     origin = LocationChoiceField(
         label=_("From"), queryset=_places(), empty_label=_("Choose a place")
     )
@@ -115,6 +106,20 @@ class OrderForm(forms.Form):
     service_kind = forms.ChoiceField(
         label=_("Service"), choices=ServiceKind.choices, initial=ServiceKind.LTL
     )
+
+
+class OrderForm(RouteForm):
+    """The order itself: parties, route, date, terms and customs references."""
+
+    customer_reference = _order_field("customer_reference")
+    shipper_name = _order_field("shipper_name")
+    shipper_address = _order_field("shipper_address", widget=forms.Textarea(attrs={"rows": 2}))
+    shipper_country = forms.ChoiceField(label=_("Shipper's country"))
+    shipper_contact = _order_field("shipper_contact")
+    consignee_name = _order_field("consignee_name")
+    consignee_address = _order_field("consignee_address", widget=forms.Textarea(attrs={"rows": 2}))
+    consignee_country = forms.ChoiceField(label=_("Consignee's country"))
+    consignee_contact = _order_field("consignee_contact")
     incoterm = _order_field("incoterm")
     currency = forms.ChoiceField(
         label=_("Currency"),
@@ -320,23 +325,9 @@ def quote_input_from_order(data) -> tuple[dict | None, list[str]]:
     }, []
 
 
-class QuoteForm(forms.Form):
+class QuoteForm(RouteForm):
     """The standalone quote: a route, a date and one consignment, no order needed."""
 
-    origin = LocationChoiceField(
-        label=_("From"), queryset=_places(), empty_label=_("Choose a place")
-    )
-    destination = LocationChoiceField(
-        label=_("To"), queryset=_places(), empty_label=_("Choose a place")
-    )
-    ready_date = _date_field(
-        _("Ready date"),
-        initial=tomorrow,
-        help_text=_("The day the goods are ready to load at the origin."),
-    )
-    service_kind = forms.ChoiceField(
-        label=_("Service"), choices=ServiceKind.choices, initial=ServiceKind.LTL
-    )
     package_count = forms.IntegerField(label=_("Packages"), min_value=1, initial=1)
     weight_kg = forms.DecimalField(
         label=_("Gross weight (kg)"), max_digits=10, decimal_places=2, min_value=Decimal("0.01")

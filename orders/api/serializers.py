@@ -7,6 +7,7 @@ from rest_framework import serializers
 from orders.constants import Incoterm, PackageType
 from orders.models import CargoLine, Order, OrderEvent, Shipment, ShipmentItem
 from orders.money import Currency
+from orders.services import CARGO_FIELDS, ORDER_FIELDS
 from scheduling.api.serializers import LocationSerializer
 from scheduling.models import Location, ServiceKind
 from scheduling.timeutils import in_zone
@@ -140,20 +141,7 @@ class CargoLineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CargoLine
-        fields = [
-            "line",
-            "description",
-            "hs_code",
-            "package_count",
-            "package_type",
-            "gross_kg",
-            "volume_m3",
-            "declared_value",
-            "declared_currency",
-            "dangerous_goods_un",
-            "temperature_min_c",
-            "temperature_max_c",
-        ]
+        fields = ["line", *CARGO_FIELDS]
         read_only_fields = fields
 
 
@@ -279,26 +267,9 @@ class OrderSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "reference",
-            "customer_reference",
             "status",
             "status_reason",
-            "shipper_name",
-            "shipper_address",
-            "shipper_country",
-            "shipper_contact",
-            "consignee_name",
-            "consignee_address",
-            "consignee_country",
-            "consignee_contact",
-            "origin",
-            "destination",
-            "ready_date",
-            "service_kind",
-            "incoterm",
-            "currency",
-            "export_declaration",
-            "import_declaration",
-            "notes",
+            *ORDER_FIELDS,
             "cargo_lines",
             "price_total",
             "shipments",

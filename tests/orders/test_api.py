@@ -56,6 +56,18 @@ def order_payload(network, **overrides) -> dict:
     return payload
 
 
+def quote(client, network, *, cargo_lines, **overrides):
+    body = {
+        "origin": network.chongqing.pk,
+        "destination": network.hanoi.pk,
+        "ready_date": timezone.localdate().isoformat(),
+        "service_kind": "ltl",
+        "cargo_lines": cargo_lines,
+    }
+    body.update(overrides)
+    return client.post("/api/v1/quotes/", body, format="json")
+
+
 @pytest.fixture
 def shipper():
     return MemberFactory(country="CN")
@@ -67,16 +79,8 @@ def api(shipper):
 
 
 def test_quote_lists_lines_with_price_transit_and_departures(api, network, trips, tariff):
-    response = api.post(
-        "/api/v1/quotes/",
-        {
-            "origin": network.chongqing.pk,
-            "destination": network.hanoi.pk,
-            "ready_date": timezone.localdate().isoformat(),
-            "service_kind": "ltl",
-            "cargo_lines": [{"package_count": 4, "gross_kg": "1000", "volume_m3": "4"}],
-        },
-        format="json",
+    response = quote(
+        api, network, cargo_lines=[{"package_count": 4, "gross_kg": "1000", "volume_m3": "4"}]
     )
     assert response.status_code == 200
     (option,) = response.json()["options"]
@@ -96,16 +100,12 @@ def test_quote_lists_lines_with_price_transit_and_departures(api, network, trips
 
 
 def test_quote_refuses_bad_input_with_a_message_per_field(api, network, tariff):
-    response = api.post(
-        "/api/v1/quotes/",
-        {
-            "origin": network.hanoi.pk,
-            "destination": network.hanoi.pk,
-            "ready_date": (timezone.localdate() - timedelta(days=3)).isoformat(),
-            "service_kind": "ltl",
-            "cargo_lines": [{"gross_kg": "0", "volume_m3": "1"}],
-        },
-        format="json",
+    response = quote(
+        api,
+        network,
+        cargo_lines=[{"gross_kg": "0", "volume_m3": "1"}],
+        origin=network.hanoi.pk,
+        ready_date=(timezone.localdate() - timedelta(days=3)).isoformat(),
     )
     assert response.status_code == 400
     fields = response.json()["error"]["fields"]
@@ -297,17 +297,8 @@ def test_consignment_note_is_a_pdf_for_the_owner(api, network, shipper, trips, t
 
 
 def test_quote_refuses_a_currency_no_tariff_on_the_route_takes(api, network, trips, tariff):
-    response = api.post(
-        "/api/v1/quotes/",
-        {
-            "origin": network.chongqing.pk,
-            "destination": network.hanoi.pk,
-            "ready_date": timezone.localdate().isoformat(),
-            "service_kind": "ltl",
-            "currency": "THB",
-            "cargo_lines": [{"gross_kg": "100", "volume_m3": "1"}],
-        },
-        format="json",
+    response = quote(
+        api, network, cargo_lines=[{"gross_kg": "100", "volume_m3": "1"}], currency="THB"
     )
     assert response.status_code == 400
     assert response.json()["error"]["fields"]["currency"] == [
@@ -316,16 +307,8 @@ def test_quote_refuses_a_currency_no_tariff_on_the_route_takes(api, network, tri
 
 
 def test_quote_splits_cargo_too_big_for_one_trip(api, network, trips, tariff):
-    response = api.post(
-        "/api/v1/quotes/",
-        {
-            "origin": network.chongqing.pk,
-            "destination": network.hanoi.pk,
-            "ready_date": timezone.localdate().isoformat(),
-            "service_kind": "ltl",
-            "cargo_lines": [{"package_count": 25, "gross_kg": "25000", "volume_m3": "25"}],
-        },
-        format="json",
+    response = quote(
+        api, network, cargo_lines=[{"package_count": 25, "gross_kg": "25000", "volume_m3": "25"}]
     )
     (option,) = response.json()["options"]
     assert option["shipments"] == 3
