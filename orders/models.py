@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Func, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from orders.constants import (
@@ -199,7 +200,7 @@ class Order(models.Model):
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("order")
+        verbose_name = pgettext_lazy("purchase of transport", "order")
         verbose_name_plural = _("orders")
         ordering = ["-created_at", "-id"]
         indexes = [
@@ -233,7 +234,7 @@ class CargoLine(models.Model):
     """One kind of goods in an order: so many packages of this, weighing that."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="cargo_lines")
-    position = models.PositiveSmallIntegerField(_("line"))
+    position = models.PositiveSmallIntegerField(_("line number"))
     description = models.CharField(_("description of goods"), max_length=200)
     hs_code = models.CharField(_("HS code"), max_length=10, validators=[hs_code_validator])
     package_count = models.PositiveIntegerField(_("packages"), validators=[MinValueValidator(1)])
@@ -296,9 +297,9 @@ class OrderEvent(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(
-        _("from"), max_length=16, choices=Order.Status.choices, blank=True
+        _("previous status"), max_length=16, choices=Order.Status.choices, blank=True
     )
-    to_status = models.CharField(_("to"), max_length=16, choices=Order.Status.choices)
+    to_status = models.CharField(_("new status"), max_length=16, choices=Order.Status.choices)
     note = models.TextField(_("note"), blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
     actor = models.ForeignKey(
