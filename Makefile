@@ -63,8 +63,9 @@ bench: $(STAMP)
 
 # Regenerate the translation catalogues after changing strings (needs GNU gettext).
 messages: $(STAMP)
-	$(BIN)/python manage.py makemessages --locale zh_Hans --locale vi --ignore ".venv/*" --ignore "var/*"
-	$(BIN)/python manage.py compilemessages --ignore ".venv/*"
+	$(BIN)/python manage.py makemessages --locale zh_Hans --locale vi --no-obsolete \
+	  --ignore ".venv/*" --ignore "var/*" --ignore "node_modules/*" --ignore "tests/*"
+	$(BIN)/python manage.py compilemessages --ignore ".venv/*" --ignore "node_modules/*"
 
 clean-db:
 	-$(BIN)/python -W ignore -m config.embedded_postgres stop
