@@ -1,0 +1,84 @@
+"""The event codes of DESIGN.md: which bear a status, which are posted per trip or per shipment."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Code(models.TextChoices):
+    BOOKED = "booked", _("Booked")
+    PICKED_UP = "picked_up", _("Picked up")
+    DEPARTED_ORIGIN = "departed_origin", _("Departed origin")
+    ARRIVED_BORDER = "arrived_border", _("Arrived at the border")
+    EXPORT_CLEARED = "export_cleared", _("Export cleared")
+    CROSSED_BORDER = "crossed_border", _("Crossed the border")
+    IMPORT_CLEARED = "import_cleared", _("Import cleared")
+    ARRIVED_DESTINATION = "arrived_destination", _("Arrived at destination")
+    OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+    DELIVERED = "delivered", _("Delivered")
+    CANCELLED = "cancelled", _("Cancelled")
+    ARRIVED_STOP = "arrived_stop", _("Arrived at a stop")
+    DEPARTED_STOP = "departed_stop", _("Departed a stop")
+    HANDOVER = "handover", _("Handover")
+    EXCEPTION = "exception", _("Exception")
+    EXCEPTION_RESOLVED = "exception_resolved", _("Exception resolved")
+    NOTE = "note", _("Note")
+
+
+class Reason(models.TextChoices):
+    DELAY = "delay", _("Delay")
+    CUSTOMS_HOLD = "customs_hold", _("Customs hold")
+    BORDER_CONGESTION = "border_congestion", _("Border congestion")
+    BREAKDOWN = "breakdown", _("Breakdown")
+    DAMAGE = "damage", _("Damage")
+    TEMPERATURE = "temperature", _("Temperature out of range")
+    OTHER = "other", _("Other")
+
+
+# The milestones a shipment's status moves through, in their usual order.
+STATUS_BEARING = frozenset(
+    {
+        Code.BOOKED,
+        Code.PICKED_UP,
+        Code.DEPARTED_ORIGIN,
+        Code.ARRIVED_BORDER,
+        Code.EXPORT_CLEARED,
+        Code.CROSSED_BORDER,
+        Code.IMPORT_CLEARED,
+        Code.ARRIVED_DESTINATION,
+        Code.OUT_FOR_DELIVERY,
+        Code.DELIVERED,
+        Code.CANCELLED,
+    }
+)
+TERMINAL = frozenset({Code.DELIVERED, Code.CANCELLED})
+
+# Vehicle movements are posted per trip and reach every shipment on board.
+ARRIVALS = frozenset({Code.ARRIVED_STOP, Code.ARRIVED_BORDER, Code.ARRIVED_DESTINATION})
+DEPARTURES = frozenset({Code.DEPARTED_ORIGIN, Code.DEPARTED_STOP})
+TRIP_CODES = (
+    ARRIVALS
+    | DEPARTURES
+    | {
+        Code.CROSSED_BORDER,
+        Code.HANDOVER,
+        Code.EXCEPTION,
+        Code.EXCEPTION_RESOLVED,
+        Code.NOTE,
+    }
+)
+# Customs and the last mile are per shipment: each has its own declaration and receiver.
+SHIPMENT_CODES = frozenset(
+    {
+        Code.PICKED_UP,
+        Code.EXPORT_CLEARED,
+        Code.IMPORT_CLEARED,
+        Code.OUT_FOR_DELIVERY,
+        Code.DELIVERED,
+        Code.EXCEPTION,
+        Code.EXCEPTION_RESOLVED,
+        Code.NOTE,
+    }
+)
+# Codes that say where the lorry is, so they need a place on the trip's line.
+NEEDS_LOCATION = ARRIVALS | DEPARTURES | {Code.CROSSED_BORDER, Code.HANDOVER}
+NEEDS_DECLARATION = frozenset({Code.EXPORT_CLEARED, Code.IMPORT_CLEARED})
