@@ -83,6 +83,7 @@ class TrackingEvent(models.Model):
         models.CharField(max_length=40), verbose_name=_("seal numbers"), default=list, blank=True
     )
     seals_intact = models.BooleanField(_("seals intact"), null=True, blank=True)
+    signed_by = models.CharField(_("signed by"), max_length=150, blank=True)
     remarks = models.TextField(_("remarks"), blank=True, max_length=1000)
     applied_at = models.DateTimeField(_("applied"), null=True, blank=True)
 
@@ -153,7 +154,8 @@ class ShipmentState(models.Model):
         "orders.Shipment", on_delete=models.CASCADE, primary_key=True, related_name="state"
     )
     eta = models.DateTimeField(_("expected arrival"), null=True, blank=True)
-    eta_basis = models.CharField(_("why this ETA"), max_length=300, blank=True)
+    # What moved the ETA off the plan, as parts tracking.eta.describe() puts into words.
+    eta_basis = models.JSONField(_("why this ETA"), default=list, blank=True)
     open_exceptions = ArrayField(
         models.CharField(max_length=24, choices=Reason.choices),
         verbose_name=_("open exceptions"),
@@ -189,7 +191,7 @@ class StopForecast(models.Model):
     )
     expected_arrival = models.DateTimeField(_("expected arrival"))
     expected_departure = models.DateTimeField(_("expected departure"))
-    basis = models.CharField(_("why"), max_length=300, blank=True)
+    basis = models.JSONField(_("why"), default=list, blank=True)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 
     class Meta:
