@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("alliance.api.urls")),
     path("", include("scheduling.api.urls")),
     path("", include("orders.api.urls")),
+    path("", include("tracking.api.urls")),
 ]

@@ -6,7 +6,7 @@ order row first, then bookings (through scheduling's allocation service, which
 keeps its own lock order), so two requests on one order never interleave.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -533,24 +533,80 @@ def order_amend(
 # --- Progress from tracking, and closing -------------------------------------------
 
 
-@transaction.atomic
 def order_sync_progress(*, order: Order) -> Order:
-    """Derive in transit / delivered from the shipments; tracking calls this after each event.
+    """Derive in transit / delivered from the shipments of one order (see orders_sync_progress)."""
+    orders_sync_progress(order_ids=[order.pk])
+    return Order.objects.get(pk=order.pk)
 
-    Only moves forward: a late event never takes an order back.
+
+@transaction.atomic
+def orders_sync_progress(*, order_ids) -> int:
+    """Move orders to in transit or delivered as their shipments say; tracking calls this.
+
+    Set-based, for a trip event that touches hundreds of orders: a few queries
+    whatever their number. Only moves forward: a late event never takes an
+    order back. Returns how many orders changed.
     """
-    order = _locked(order)
-    if order.status not in (Order.Status.CONFIRMED, Order.Status.IN_TRANSIT):
-        return order
-    statuses = set(
-        order.shipments.exclude(status=Shipment.Status.CANCELLED).values_list("status", flat=True)
+    orders = list(
+        Order.objects.select_for_update()
+        .filter(pk__in=order_ids, status__in=[Order.Status.CONFIRMED, Order.Status.IN_TRANSIT])
+        .order_by("pk")
     )
-    if statuses and statuses == {Shipment.Status.DELIVERED}:
-        order.delivered_at = timezone.now()
-        _transition(order, Order.Status.DELIVERED)
-    elif statuses - {Shipment.Status.BOOKED} and order.status == Order.Status.CONFIRMED:
-        _transition(order, Order.Status.IN_TRANSIT)
-    return order
+    if not orders:
+        return 0
+    statuses: dict[int, set[str]] = {order.pk: set() for order in orders}
+    live = Shipment.objects.filter(order__in=orders).exclude(status=Shipment.Status.CANCELLED)
+    for order_id, status in live.values_list("order_id", "status"):
+        statuses[order_id].add(status)
+    now, changed, events = timezone.now(), [], []
+    for order in orders:
+        seen = statuses[order.pk]
+        if seen and seen == {Shipment.Status.DELIVERED}:
+            target = Order.Status.DELIVERED
+            order.delivered_at = now
+        elif seen - {Shipment.Status.BOOKED} and order.status == Order.Status.CONFIRMED:
+            target = Order.Status.IN_TRANSIT
+        else:
+            continue
+        events.append(OrderEvent(order=order, from_status=order.status, to_status=target))
+        order.status = target
+        changed.append(order)
+    Order.objects.bulk_update(changed, ["status", "delivered_at", "updated_at"])
+    OrderEvent.objects.bulk_create(events)
+    return len(changed)
+
+
+def shipments_advance(*, updates: list[tuple[int, str, datetime]]) -> int:
+    """Apply milestones to shipments, set-based: (shipment id, status, when it happened).
+
+    A shipment takes the latest status-bearing event by the time it happened, not
+    by the time it arrived: an event older than the current status joins the
+    timeline (tracking keeps it) but moves nothing; delivered and cancelled stick.
+    Then the orders concerned follow. Returns how many shipments changed.
+    """
+    latest: dict[int, tuple[str, datetime]] = {}
+    for shipment_id, status, occurred_at in updates:
+        if shipment_id not in latest or occurred_at >= latest[shipment_id][1]:
+            latest[shipment_id] = (status, occurred_at)
+    if not latest:
+        return 0
+    ids = list(latest)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE orders_shipment AS s
+               SET status = v.status, status_at = v.occurred_at
+              FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[]) AS v(id, status, occurred_at)
+             WHERE s.id = v.id
+               AND s.status NOT IN ('delivered', 'cancelled')
+               AND s.status_at <= v.occurred_at
+            RETURNING s.order_id
+            """,
+            [ids, [latest[i][0] for i in ids], [latest[i][1] for i in ids]],
+        )
+        rows = cursor.fetchall()
+    orders_sync_progress(order_ids={order_id for (order_id,) in rows})
+    return len(rows)
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ import redis
 from tests.factories import MemberFactory, StaffFactory, UserFactory
 
 # The network (places, lines, timetables, trips) that scheduling and orders tests share.
-pytest_plugins = ["tests.network"]
+pytest_plugins = ["tests.network", "tests.orders.fixtures"]
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -83,13 +83,23 @@ def celery_worker(transactional_db, redis_url, tmp_path):
 
     Its emails land as files in the returned folder.
     """
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    with worker_process(redis_url, queue, mail_dir=mail_dir):
+        yield mail_dir
+
+
+@contextlib.contextmanager
+def worker_process(redis_url: str, queue: str, *, mail_dir: Path):
+    """Start a worker on ``queue`` and point this process's Celery app at it; yields the process.
+
+    A test may kill the process itself (to see what a lost worker leaves behind).
+    """
     from django.db import connection
 
     from config.celery_app import app
 
-    queue = f"test-{uuid.uuid4().hex[:12]}"
-    mail_dir = tmp_path / "mail"
-    mail_dir.mkdir()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
@@ -112,7 +122,7 @@ def celery_worker(transactional_db, redis_url, tmp_path):
             "--queues",
             queue,
             "--hostname",
-            f"{queue}@localhost",
+            f"{queue}-{uuid.uuid4().hex[:6]}@localhost",
             "--without-heartbeat",
             "--without-gossip",
             "--without-mingle",
@@ -128,9 +138,10 @@ def celery_worker(transactional_db, redis_url, tmp_path):
     try:
         with celery_broker(redis_url, task_always_eager=False, task_default_queue=queue):
             _wait_for_worker(app, queue, process)
-            yield mail_dir
+            yield process
     finally:
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
         try:
             output, _ = process.communicate(timeout=20)
         except subprocess.TimeoutExpired:
@@ -169,11 +180,12 @@ def celery_broker(url: str, **conf):
 
 
 def _wait_for_worker(app, queue: str, process: subprocess.Popen) -> None:
+    hostname = process.args[process.args.index("--hostname") + 1]
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the Celery worker exited early:\n{process.stdout.read()}")
-        replies = app.control.ping(destination=[f"{queue}@localhost"], timeout=1.0) or []
+        replies = app.control.ping(destination=[hostname], timeout=1.0) or []
         if replies:
             return
         time.sleep(0.5)

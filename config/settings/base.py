@@ -106,7 +106,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 # Front-end packages come from npm (package.json) and are served from this machine.
-STATICFILES_DIRS = [("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist")]
+STATICFILES_DIRS = [
+    ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
+]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 STORAGES = {
@@ -134,6 +137,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TASK_ACKS_LATE = True
+# A worker killed mid-task hands the task back to the broker, for another worker to redo.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
@@ -151,6 +156,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scheduling.tasks.rehome_cancelled_trip_bookings",
         "schedule": 900.0,
     },
+    # Applies tracking events stored while the broker was down, or whose worker died.
+    "sweep-unapplied-events": {
+        "task": "tracking.tasks.sweep_unapplied_events",
+        "schedule": 60.0,
+    },
     "close-settled-orders": {"task": "orders.tasks.close_settled_orders", "schedule": 3600.0},
     "forget-idempotency-keys": {
         "task": "orders.tasks.forget_idempotency_keys",
@@ -159,6 +169,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 # How far ahead trips are generated from timetables and bookings are placed.
 SCHEDULING_HORIZON_DAYS = env.int("SCHEDULING_HORIZON_DAYS", default=28)
+# Carrier API body limits: one event, a bulk of up to 1,000, and a proof-of-delivery photo.
+TRACKING_EVENT_MAX_BYTES = 64 * 1024
+TRACKING_BULK_MAX_BYTES = 2 * 1024 * 1024
+TRACKING_PHOTO_MAX_BYTES = 1024 * 1024
 # Days after delivery before an order closes by itself (claims and invoices settle meanwhile).
 ORDER_SETTLING_DAYS = env.int("ORDER_SETTLING_DAYS", default=14)
 # How long a create request's Idempotency-Key is remembered.
@@ -180,6 +194,10 @@ ALLIANCE_ADMIN_EMAILS = env.list("ALLIANCE_ADMIN_EMAILS", default=[])
 
 # Rendering a document costs about a second of CPU: a limit per person (portal and API).
 DOCUMENT_RATE = env("DOCUMENT_RATE", default="120/h")
+# The public tracking page and its JSON, per client address: enough for a person, not a scraper.
+TRACKING_RATE = env("TRACKING_RATE", default="60/m")
+# Map tiles for the tracking page (an {z}/{x}/{y} URL); empty: the route is drawn without tiles.
+MAP_TILE_URL = env("MAP_TILE_URL", default="")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -200,6 +218,7 @@ REST_FRAMEWORK = {
         "user": env("API_USER_RATE", default="6000/hour"),
         "anon": env("API_ANON_RATE", default="300/hour"),
         "documents": DOCUMENT_RATE,
+        "tracking": TRACKING_RATE,
     },
 }
 SPECTACULAR_SETTINGS = {

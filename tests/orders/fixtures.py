@@ -1,3 +1,5 @@
+"""Fixtures of orders shared by every test folder (tracking builds on orders)."""
+
 import pytest
 
 from orders.models import Tariff

@@ -1,0 +1,390 @@
+import base64
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from scheduling.models import Handover, Trip, TripStop
+from tests.factories import PNG_BYTES, MemberFactory
+from tests.network import make_line, make_timetable
+from tests.tracking.journey import at, carrier_client, journey
+from tracking.models import ShipmentState, TimelineEntry, TrackingEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api(carrier):
+    return carrier_client(carrier)
+
+
+@pytest.fixture
+def trip_under_way(network, trips, tariff):
+    return journey(network, trips)
+
+
+def post(api, path, body, capture):
+    with capture(execute=True):
+        return api.post(path, body, format="json")
+
+
+def trip_event(code, stop, hours_ago, event_id=None, **extra):
+    return {
+        "event_id": event_id or f"{code}-{stop}",
+        "code": code,
+        "occurred_at": at(hours_ago),
+        "location": stop.pk,
+        **extra,
+    }
+
+
+def test_trip_departure_is_stored_then_applied_to_the_shipments_on_board(
+    api, network, trip_under_way, django_capture_on_commit_callbacks
+):
+    j = trip_under_way
+    response = post(
+        api,
+        f"/api/v1/trips/{j.trip.pk}/events/",
+        trip_event("departed_origin", network.chongqing, 0.5),
+        django_capture_on_commit_callbacks,
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["result"] == "created"
+    for shipment in (j.through, j.to_border):
+        shipment.refresh_from_db()
+        assert shipment.status == "departed_origin"
+        assert shipment.timeline.get().code == "departed_origin"
+    j.from_border.refresh_from_db()
+    assert j.from_border.status == "booked"  # loaded further on: not on board yet
+    stop = TripStop.objects.get(trip=j.trip, sequence=1)
+    assert stop.actual_departure is not None
+    assert Trip.objects.get(pk=j.trip.pk).status == Trip.Status.DEPARTED
+    assert j.through.order.status == "in_transit"
+    assert TrackingEvent.objects.get().applied_at is not None
+
+
+def test_the_same_event_id_is_stored_once(
+    api, network, trip_under_way, django_capture_on_commit_callbacks
+):
+    body = trip_event("departed_origin", network.chongqing, 0.5, event_id="GPS-77")
+    path = f"/api/v1/trips/{trip_under_way.trip.pk}/events/"
+    first = post(api, path, body, django_capture_on_commit_callbacks)
+    again = post(api, path, body, django_capture_on_commit_callbacks)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == {**first.json(), "result": "duplicate"}
+    assert TrackingEvent.objects.count() == 1
+    assert TimelineEntry.objects.filter(shipment=trip_under_way.through).count() == 1
+
+
+def test_arrival_at_a_gate_means_border_or_destination_per_shipment(
+    api, network, trip_under_way, django_capture_on_commit_callbacks
+):
+    j = trip_under_way
+    path = f"/api/v1/trips/{j.trip.pk}/events/"
+    post(
+        api,
+        path,
+        trip_event("departed_origin", network.chongqing, 0.9),
+        django_capture_on_commit_callbacks,
+    )
+    response = post(
+        api,
+        path,
+        trip_event("arrived_border", network.youyiguan, 0.2),
+        django_capture_on_commit_callbacks,
+    )
+    assert response.status_code == 201
+    for shipment in (j.through, j.to_border, j.from_border):
+        shipment.refresh_from_db()
+    assert j.through.status == "arrived_border"
+    assert j.to_border.status == "arrived_destination"
+    assert j.from_border.status == "booked"
+    assert j.to_border.order.status == "in_transit"
+
+
+def test_a_late_older_event_joins_the_timeline_without_moving_status_back(
+    api, network, trip_under_way, django_capture_on_commit_callbacks
+):
+    j = trip_under_way
+    path = f"/api/v1/trips/{j.trip.pk}/events/"
+    post(
+        api,
+        path,
+        trip_event("arrived_border", network.youyiguan, 0.2),
+        django_capture_on_commit_callbacks,
+    )
+    post(
+        api,
+        path,
+        trip_event("departed_origin", network.chongqing, 0.9),
+        django_capture_on_commit_callbacks,
+    )
+    j.through.refresh_from_db()
+    assert j.through.status == "arrived_border"
+    codes = list(j.through.timeline.order_by("occurred_at").values_list("code", flat=True))
+    assert codes == ["departed_origin", "arrived_border"]
+
+
+def test_delivered_sticks_and_the_order_follows(
+    api, network, trip_under_way, django_capture_on_commit_callbacks
+):
+    j = trip_under_way
+    number = j.to_border.tracking_number
+    path = f"/api/v1/shipments/{number}/events/"
+    delivered = {
+        "event_id": "POD-1",
+        "code": "delivered",
+        "occurred_at": at(0.1),
+        "receiver_name": "Lý Văn Minh",
+        "photo": base64.b64encode(PNG_BYTES).decode(),
+    }
+    response = post(api, path, delivered, django_capture_on_commit_callbacks)
+    assert response.status_code == 201, response.json()
+    later_pickup = {"event_id": "LATE", "code": "picked_up", "occurred_at": at(0.05)}
+    post(api, path, later_pickup, django_capture_on_commit_callbacks)
+    j.to_border.refresh_from_db()
+    assert j.to_border.status == "delivered"
+    assert j.to_border.order.status == "delivered"
+    assert TrackingEvent.objects.get(external_id="POD-1").photo.name.endswith(".png")
+
+
+def test_customs_clearance_needs_its_declaration_number(
+    api, trip_under_way, django_capture_on_commit_callbacks
+):
+    path = f"/api/v1/shipments/{trip_under_way.through.tracking_number}/events/"
+    body = {"event_id": "EX-1", "code": "export_cleared", "occurred_at": at(0.1)}
+    refused = post(api, path, body, django_capture_on_commit_callbacks)
+    assert refused.status_code == 400
+    assert "declaration number" in refused.json()["error"]["fields"]["declaration_number"][0]
+    cleared = post(
+        api,
+        path,
+        {**body, "declaration_number": "530120260001234"},
+        django_capture_on_commit_callbacks,
+    )
+    assert cleared.status_code == 201
+    trip_under_way.through.refresh_from_db()
+    assert trip_under_way.through.status == "export_cleared"
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"code": "teleported"}, "code", "Unknown code"),
+        ({"code": "delivered"}, "code", "posted per shipment"),
+        ({"occurred_at": "2026-11-23T08:00:00"}, "occurred_at", "UTC offset"),
+        ({"occurred_at": "yesterday"}, "occurred_at", "ISO 8601"),
+        ({"latitude": 95, "longitude": 100}, "latitude", "between -90 and 90"),
+        ({"latitude": 20}, "longitude", "both coordinates"),
+        ({"location": None}, "location", "Say where"),
+        ({"location": "ZZZZZ"}, "location", "No place has this"),
+        ({"code": "exception"}, "reason", "needs a reason"),
+        ({"event_id": ""}, "event_id", "your own id"),
+        ({"remarks": "x" * 1001}, "remarks", "At most 1000"),
+    ],
+)
+def test_trip_events_refused_with_a_message_per_field(
+    api, network, trip_under_way, change, field, message
+):
+    body = {**trip_event("arrived_stop", network.youyiguan, 0.2), **change}
+    response = api.post(f"/api/v1/trips/{trip_under_way.trip.pk}/events/", body, format="json")
+    assert response.status_code == 400
+    assert message in " ".join(response.json()["error"]["fields"][field])
+    assert not TrackingEvent.objects.exists()
+
+
+def test_events_in_the_future_or_before_the_trip_are_refused(api, network, trip_under_way):
+    path = f"/api/v1/trips/{trip_under_way.trip.pk}/events/"
+    future = {**trip_event("arrived_stop", network.youyiguan, 0), "occurred_at": at(-0.5)}
+    past = {**trip_event("arrived_stop", network.youyiguan, 0), "occurred_at": at(24 * 5)}
+    assert (
+        "10 minutes in the future"
+        in api.post(path, future, format="json").json()["error"]["fields"]["occurred_at"][0]
+    )
+    assert (
+        "before the trip existed"
+        in api.post(path, past, format="json").json()["error"]["fields"]["occurred_at"][0]
+    )
+
+
+def test_a_place_off_the_line_is_refused(api, network, trip_under_way):
+    response = api.post(
+        f"/api/v1/trips/{trip_under_way.trip.pk}/events/",
+        trip_event("arrived_stop", network.nanning, 0.2),
+        format="json",
+    )
+    assert response.json()["error"]["fields"]["location"] == [
+        "This place is not a stop of the trip's line."
+    ]
+
+
+def test_another_carriers_trip_and_shipments_answer_404(network, trip_under_way, carrier):
+    stranger = carrier_client(MemberFactory())
+    body = trip_event("arrived_stop", network.youyiguan, 0.2)
+    assert (
+        stranger.post(
+            f"/api/v1/trips/{trip_under_way.trip.pk}/events/", body, format="json"
+        ).status_code
+        == 404
+    )
+    number = trip_under_way.through.tracking_number
+    assert (
+        stranger.post(
+            f"/api/v1/shipments/{number}/events/",
+            {"event_id": "x", "code": "note", "occurred_at": at(0.1)},
+            format="json",
+        ).status_code
+        == 404
+    )
+    assert not TrackingEvent.objects.exists()
+
+
+def test_a_body_over_the_limit_is_refused_before_reading(api, trip_under_way, settings):
+    response = api.post(
+        f"/api/v1/trips/{trip_under_way.trip.pk}/events/",
+        {"event_id": "big", "remarks": "x" * 70_000},
+        format="json",
+    )
+    assert response.status_code == 413
+    assert "at most 65536" in response.json()["error"]["message"]
+
+
+def test_handover_records_the_seals_through_scheduling(
+    api, network, trip_under_way, django_capture_on_commit_callbacks
+):
+    body = trip_event(
+        "handover",
+        network.huu_nghi,
+        0.1,
+        seal_numbers=["CN-77812", "CN-77813"],
+        seals_intact=True,
+        signed_by="Nguyễn Văn An",
+    )
+    response = post(
+        api,
+        f"/api/v1/trips/{trip_under_way.trip.pk}/events/",
+        body,
+        django_capture_on_commit_callbacks,
+    )
+    assert response.status_code == 201
+    handover = Handover.objects.get()
+    assert handover.seal_numbers == ["CN-77812", "CN-77813"] and handover.seals_intact
+    assert handover.stop.location == network.huu_nghi
+
+
+def test_bulk_answers_per_item_and_one_bad_item_sinks_nothing(
+    api, network, trip_under_way, django_capture_on_commit_callbacks
+):
+    j = trip_under_way
+    events = [
+        {**trip_event("departed_origin", network.chongqing, 0.9), "trip": j.trip.pk},
+        {**trip_event("departed_origin", network.chongqing, 0.9), "trip": j.trip.pk},
+        {"trip": j.trip.pk, "event_id": "bad", "code": "arrived_stop", "occurred_at": "soon"},
+        {
+            "shipment": j.through.tracking_number,
+            "event_id": "n1",
+            "code": "note",
+            "occurred_at": at(0.5),
+            "remarks": "Loaded at bay 4",
+        },
+        {"trip": 999999, "event_id": "nope", "code": "note", "occurred_at": at(0.5)},
+    ]
+    response = post(
+        api, "/api/v1/events/bulk/", {"events": events}, django_capture_on_commit_callbacks
+    )
+    body = response.json()
+    assert response.status_code == 200
+    assert (body["created"], body["duplicate"], body["error"]) == (2, 1, 2)
+    assert [r["result"] for r in body["results"]] == [
+        "created",
+        "duplicate",
+        "error",
+        "created",
+        "error",
+    ]
+    assert "ISO 8601" in body["results"][2]["errors"]["occurred_at"][0]
+    assert "No trip you operate" in body["results"][4]["errors"]["trip"][0]
+    j.through.refresh_from_db()
+    assert j.through.status == "departed_origin"
+
+
+def test_bulk_takes_at_most_1000_events(api):
+    response = api.post("/api/v1/events/bulk/", {"events": [{}] * 1001}, format="json")
+    assert response.status_code == 400
+    assert "At most 1000" in response.json()["error"]["fields"]["events"][0]
+
+
+def test_positions_raise_a_temperature_exception_for_cold_cargo(
+    api, network, carrier, django_capture_on_commit_callbacks
+):
+    from decimal import Decimal
+
+    from scheduling import services as scheduling_services
+    from scheduling.models import ServiceKind, VehicleType
+    from tests.orders.helpers import make_tariff
+    from tests.tracking.journey import book_shipment, move_trip_to_the_past
+
+    line = make_line(
+        network, carrier, code="CKG-HAN-COLD", services_offered=[ServiceKind.COLD_CHAIN]
+    )
+    make_timetable(line, vehicle_type=VehicleType.REEFER)
+    scheduling_services.trips_generate()
+    make_tariff(line, service_kind=ServiceKind.COLD_CHAIN)
+    shipment = book_shipment(
+        network,
+        MemberFactory(),
+        network.chongqing,
+        network.hanoi,
+        service_kind=ServiceKind.COLD_CHAIN,
+        cargo={"temperature_min_c": Decimal(2), "temperature_max_c": Decimal(8)},
+    )
+    trip = shipment.booking.trip
+    move_trip_to_the_past(trip, hours_ago=2)
+    pings = [
+        {"recorded_at": at(0.5), "latitude": 25.1, "longitude": 107.2, "temperature_c": 5.0},
+        {"recorded_at": at(0.4), "latitude": 25.0, "longitude": 107.3, "temperature_c": 11.5},
+    ]
+    response = post(
+        api,
+        f"/api/v1/trips/{trip.pk}/positions/",
+        {"positions": pings},
+        django_capture_on_commit_callbacks,
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json() == {"stored": 2, "temperature_exceptions": 1}
+    assert ShipmentState.objects.get(shipment=shipment).open_exceptions == ["temperature"]
+    again = post(
+        api,
+        f"/api/v1/trips/{trip.pk}/positions/",
+        {"positions": pings},
+        django_capture_on_commit_callbacks,
+    )
+    assert again.json() == {"stored": 0, "temperature_exceptions": 0}
+
+
+def test_positions_refused_per_item(api, trip_under_way):
+    response = api.post(
+        f"/api/v1/trips/{trip_under_way.trip.pk}/positions/",
+        {"positions": [{"recorded_at": at(0.1), "latitude": 200, "longitude": 10}]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "between -90 and 90" in response.json()["error"]["fields"]["positions.0.latitude"][0]
+
+
+def test_eta_follows_the_delay_and_the_gate_history(
+    api, network, trip_under_way, django_capture_on_commit_callbacks
+):
+    j = trip_under_way
+    planned = TripStop.objects.get(trip=j.trip, sequence=4).planned_arrival
+    # Left Chongqing half an hour ago, though planned an hour ago: 30 min late.
+    post(
+        api,
+        f"/api/v1/trips/{j.trip.pk}/events/",
+        trip_event("departed_origin", network.chongqing, 0.5),
+        django_capture_on_commit_callbacks,
+    )
+    state = ShipmentState.objects.get(shipment=j.through)
+    assert abs(state.eta - (planned + timedelta(minutes=30))) < timedelta(minutes=1)
+    assert state.eta_basis[0]["kind"] == "delay" and state.eta_basis[0]["place"] == "Chongqing"
+    assert timezone.now() < state.eta

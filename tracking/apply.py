@@ -1,0 +1,252 @@
+"""Applying stored events: timelines, statuses, trip stop times, handovers, ETA, exceptions.
+
+Each batch runs in one transaction that also marks its events applied, so a
+worker killed half-way leaves nothing half-done and the event is applied again
+later; an applied event is skipped, so applying twice changes nothing.
+Events are locked with SKIP LOCKED: two workers never apply the same one.
+
+A trip event reaches every shipment on board at that point of the trip, in a
+few set-based queries whatever their number, and means something per shipment:
+the lorry reaching Hanoi is ``arrived_destination`` for cargo unloaded there and
+``arrived_stop`` for cargo going on; leaving Nanning is ``departed_origin`` for
+cargo loaded there. Statuses follow DESIGN.md through ``orders.services``.
+"""
+
+import json
+import logging
+from collections import defaultdict
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from orders.services import shipments_advance
+from scheduling import services as scheduling_services
+from scheduling.models import Location, Trip, TripStop
+from tracking import eta
+from tracking.codes import ARRIVALS, DEPARTURES, STATUS_BEARING, Code
+from tracking.models import TimelineEntry, TrackingEvent
+
+logger = logging.getLogger(__name__)
+
+
+def _on_board(event: TrackingEvent) -> list[tuple[int, str]]:
+    """(shipment id, code for that shipment) for a trip event, from one query."""
+    n = event.stop_sequence
+    code = event.code
+    if code in ARRIVALS:
+        covers = "b.first_leg < %(n)s AND b.last_leg + 1 >= %(n)s"
+    elif code in DEPARTURES or code == Code.HANDOVER:
+        covers = "b.first_leg <= %(n)s AND b.last_leg >= %(n)s"
+    elif code == Code.CROSSED_BORDER:
+        # The crossing leg ends at the gate posted (the one entered) or starts at it.
+        covers = "b.first_leg <= %(leg)s AND b.last_leg >= %(leg)s"
+    elif n is not None:
+        covers = "b.first_leg <= %(n)s AND b.last_leg + 1 >= %(n)s"
+    else:
+        covers = "TRUE"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT s.id, b.first_leg, b.last_leg
+              FROM orders_shipment s JOIN scheduling_booking b ON b.id = s.booking_id
+             WHERE b.trip_id = %(trip)s AND b.status = 'allocated'
+               AND s.status NOT IN ('delivered', 'cancelled') AND {covers}
+            """,  # noqa: S608 — the condition is one of the constants above
+            {"trip": event.trip_id, "n": n, "leg": _crossing_leg(event)},
+        )
+        rows = cursor.fetchall()
+    border = event.location_id and event.location.kind == Location.Kind.BORDER_GATE
+    meant = []
+    for shipment_id, first_leg, last_leg in rows:
+        effective = code
+        if code in ARRIVALS:
+            if last_leg + 1 == n:
+                effective = Code.ARRIVED_DESTINATION
+            else:
+                effective = Code.ARRIVED_BORDER if border else Code.ARRIVED_STOP
+        elif code in DEPARTURES:
+            effective = Code.DEPARTED_ORIGIN if first_leg == n else Code.DEPARTED_STOP
+        meant.append((shipment_id, effective))
+    return meant
+
+
+def _crossing_leg(event: TrackingEvent) -> int | None:
+    """The leg between the two gates: it ends at the gate entered, or starts at the gate left."""
+    if event.code != Code.CROSSED_BORDER or event.stop_sequence is None:
+        return None
+    crossing = event.trip.legs.filter(border_crossing__isnull=False).values_list(
+        "sequence", flat=True
+    )
+    n = event.stop_sequence
+    for leg in crossing:
+        if leg in (n - 1, n):
+            return leg
+    return n - 1
+
+
+def _stop_times(event: TrackingEvent) -> None:
+    """The trip's actual times at the stop, through scheduling's service."""
+    if event.stop_sequence is None:
+        return
+    stop = TripStop.objects.filter(trip_id=event.trip_id, sequence=event.stop_sequence).first()
+    if stop is None:
+        return
+    if event.code in ARRIVALS:
+        if stop.actual_departure is None or stop.actual_departure >= event.occurred_at:
+            scheduling_services.trip_stop_record_actual(stop=stop, arrival=event.occurred_at)
+        last = event.trip.stops.order_by("-sequence").values_list("sequence", flat=True).first()
+        if stop.sequence == last and event.trip.status == Trip.Status.DEPARTED:
+            scheduling_services.trip_transition(trip=event.trip, status=Trip.Status.ARRIVED)
+    elif event.code in DEPARTURES:
+        if stop.actual_arrival is None or stop.actual_arrival <= event.occurred_at:
+            scheduling_services.trip_stop_record_actual(stop=stop, departure=event.occurred_at)
+        if event.trip.status in Trip.BOOKABLE:
+            scheduling_services.trip_transition(trip=event.trip, status=Trip.Status.DEPARTED)
+    elif event.code == Code.CROSSED_BORDER:
+        leg = _crossing_leg(event)
+        near = TripStop.objects.filter(trip_id=event.trip_id, sequence=leg).first()
+        left_after_arriving = near is not None and (
+            near.actual_arrival is None or near.actual_arrival <= event.occurred_at
+        )
+        if left_after_arriving and near.actual_departure is None:
+            scheduling_services.trip_stop_record_actual(stop=near, departure=event.occurred_at)
+    elif event.code == Code.HANDOVER:
+        scheduling_services.handover_record(
+            trip=event.trip,
+            stop=stop,
+            seal_numbers=event.seal_numbers,
+            seals_intact=bool(event.seals_intact),
+            signed_by=event.signed_by,
+            occurred_at=event.occurred_at,
+            recorded_by=event.posted_by,
+            remarks=event.remarks,
+        )
+
+
+def _states(event: TrackingEvent, shipment_ids: list[int]) -> None:
+    """Last event, last place and open exceptions of each shipment, in one statement."""
+    if not shipment_ids:
+        return
+    add = event.reason if event.code == Code.EXCEPTION else None
+    clear = event.code == Code.EXCEPTION_RESOLVED
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO tracking_shipmentstate
+                   (shipment_id, eta_basis, open_exceptions, last_event_at, last_location_id)
+            SELECT id, '[]'::jsonb,
+                   CASE WHEN %(add)s::text IS NULL THEN '{}'::varchar[]
+                        ELSE ARRAY[%(add)s::varchar] END,
+                   %(at)s, %(location)s
+              FROM unnest(%(ids)s::bigint[]) AS id
+            ON CONFLICT (shipment_id) DO UPDATE SET
+                last_event_at = GREATEST(
+                    tracking_shipmentstate.last_event_at, EXCLUDED.last_event_at),
+                last_location_id = CASE
+                    WHEN %(location)s::bigint IS NOT NULL AND (
+                        tracking_shipmentstate.last_event_at IS NULL
+                        OR tracking_shipmentstate.last_event_at <= %(at)s)
+                    THEN %(location)s::bigint
+                    ELSE tracking_shipmentstate.last_location_id END,
+                open_exceptions = CASE
+                    WHEN %(clear)s AND %(reason)s::text = '' THEN '{}'::varchar[]
+                    WHEN %(clear)s THEN array_remove(
+                        tracking_shipmentstate.open_exceptions, %(reason)s::varchar)
+                    WHEN %(add)s::text IS NOT NULL
+                         AND NOT %(add)s::varchar = ANY(tracking_shipmentstate.open_exceptions)
+                    THEN array_append(tracking_shipmentstate.open_exceptions, %(add)s::varchar)
+                    ELSE tracking_shipmentstate.open_exceptions END
+            """,
+            {
+                "ids": shipment_ids,
+                "add": add,
+                "clear": clear,
+                "reason": event.reason or "",
+                "at": event.occurred_at,
+                "location": event.location_id,
+            },
+        )
+
+
+def refresh_forecast(trip: Trip) -> None:
+    """Expected times at the stops ahead, and each shipment's ETA at its destination."""
+    forecasts = {f.stop.sequence: f for f in eta.forecast_save(trip)}
+    stops = {stop.sequence: stop for stop in trip.stops.all()}
+    sequences, etas, bases = [], [], []
+    for sequence, stop in stops.items():
+        forecast = forecasts.get(sequence)
+        sequences.append(sequence)
+        if forecast is not None:
+            etas.append(forecast.expected_arrival)
+            bases.append(forecast.basis)
+        else:  # already left: the stop's real arrival is the arrival
+            etas.append(stop.actual_arrival or stop.planned_arrival)
+            bases.append([])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO tracking_shipmentstate
+                   (shipment_id, eta, eta_basis, open_exceptions)
+            SELECT s.id, v.eta, v.basis::jsonb, '{}'::varchar[]
+              FROM orders_shipment s
+              JOIN scheduling_booking b ON b.id = s.booking_id
+              JOIN unnest(%s::int[], %s::timestamptz[], %s::text[]) AS v(seq, eta, basis)
+                ON v.seq = b.last_leg + 1
+             WHERE b.trip_id = %s AND b.status = 'allocated'
+            ON CONFLICT (shipment_id) DO UPDATE SET eta = EXCLUDED.eta,
+                                                     eta_basis = EXCLUDED.eta_basis
+            """,
+            [sequences, etas, [json.dumps(basis) for basis in bases], trip.pk],
+        )
+
+
+def _apply_one(event: TrackingEvent) -> None:
+    meant = [(event.shipment_id, event.code)] if event.shipment_id is not None else _on_board(event)
+    TimelineEntry.objects.bulk_create(
+        [
+            TimelineEntry(
+                shipment_id=shipment_id, event=event, code=code, occurred_at=event.occurred_at
+            )
+            for shipment_id, code in meant
+        ],
+        ignore_conflicts=True,
+    )
+    shipments_advance(
+        updates=[
+            (shipment_id, code, event.occurred_at)
+            for shipment_id, code in meant
+            if code in STATUS_BEARING
+        ]
+    )
+    _states(event, [shipment_id for shipment_id, _code in meant])
+    if event.shipment_id is None:
+        _stop_times(event)
+
+
+@transaction.atomic
+def events_apply(*, event_ids: list[int]) -> int:
+    """Apply the given events not applied yet, oldest first; returns how many were applied."""
+    events = list(
+        TrackingEvent.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("trip", "location")
+        .filter(pk__in=event_ids, applied_at__isnull=True)
+        .order_by("occurred_at", "id")
+    )
+    if not events:
+        return 0
+    trips, applied = defaultdict(list), []
+    for event in events:
+        try:
+            with transaction.atomic():
+                _apply_one(event)
+        except Exception:
+            # Left unapplied: the sweeper tries again; the rest of the batch goes on.
+            logger.exception("tracking event %s could not be applied", event.pk)
+            continue
+        applied.append(event.pk)
+        if event.trip_id and event.shipment_id is None:
+            trips[event.trip_id].append(event)
+    for trip in Trip.objects.filter(pk__in=list(trips)):
+        refresh_forecast(trip)
+    TrackingEvent.objects.filter(pk__in=applied).update(applied_at=timezone.now())
+    return len(applied)

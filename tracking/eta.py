@@ -1,0 +1,123 @@
+"""Expected times: the plan, shifted by the delay seen so far, plus what border gates ahead cost.
+
+At each border gate still ahead the lorry is expected to stay the median of
+that gate's recent dwell times (arrival to departure, the last
+``GATE_HISTORY_DAYS`` days, at least ``GATE_MIN_SAMPLES`` crossings), or its
+planned dwell when history is thin. The reasons are kept as parts — ``delay``
+(hours behind or ahead of plan, and where that was seen) and ``gate_dwell``
+(extra hours at a gate) — so each reader sees them in their own language.
+"""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from scheduling.models import Location, Trip, TripStop
+from tracking.models import StopForecast
+
+GATE_HISTORY_DAYS = 7
+GATE_MIN_SAMPLES = 3
+
+
+def _hours(delta: timedelta) -> float:
+    return round(delta.total_seconds() / 3600, 1)
+
+
+def gate_median_dwell(location_ids, *, now: datetime | None = None) -> dict[int, timedelta]:
+    """Median time from arrival to departure at each gate over the recent crossings."""
+    if not location_ids:
+        return {}
+    now = now or timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT location_id,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY actual_departure - actual_arrival)
+            FROM scheduling_tripstop
+            WHERE location_id = ANY(%s)
+              AND actual_arrival IS NOT NULL AND actual_departure IS NOT NULL
+              AND actual_departure >= %s
+            GROUP BY location_id
+            HAVING count(*) >= %s
+            """,
+            [list(location_ids), now - timedelta(days=GATE_HISTORY_DAYS), GATE_MIN_SAMPLES],
+        )
+        return dict(cursor.fetchall())
+
+
+def forecast(trip: Trip, *, now: datetime | None = None) -> list[StopForecast]:
+    """Expected arrival and departure at every stop not yet left, with why."""
+    stops = list(trip.stops.select_related("location").order_by("sequence"))
+    seen = [stop for stop in stops if stop.actual_arrival or stop.actual_departure]
+    delay, basis = timedelta(0), []
+    if seen:
+        last = seen[-1]
+        if last.actual_departure:
+            delay = last.actual_departure - last.planned_departure
+        else:
+            delay = last.actual_arrival - last.planned_arrival
+        if abs(delay) >= timedelta(minutes=15):
+            basis.append({"kind": "delay", "hours": _hours(delay), "place": last.location.name})
+    ahead = [stop for stop in stops if stop.actual_departure is None]
+    gates = [stop for stop in ahead if stop.location.kind == Location.Kind.BORDER_GATE]
+    medians = gate_median_dwell({stop.location_id for stop in gates}, now=now)
+    forecasts, extra = [], timedelta(0)
+    for stop in ahead:
+        arrival = stop.actual_arrival or stop.planned_arrival + delay + extra
+        planned_dwell = stop.planned_departure - stop.planned_arrival
+        dwell = planned_dwell
+        median = medians.get(stop.location_id)
+        if median is not None and stop.location.kind == Location.Kind.BORDER_GATE:
+            dwell = median
+            if abs(median - planned_dwell) >= timedelta(minutes=15):
+                extra += median - planned_dwell
+                basis = [
+                    *basis,
+                    {
+                        "kind": "gate_dwell",
+                        "hours": _hours(median - planned_dwell),
+                        "place": stop.location.name,
+                    },
+                ]
+        forecasts.append(
+            StopForecast(
+                stop=stop,
+                expected_arrival=arrival,
+                expected_departure=arrival + dwell,
+                basis=list(basis),
+                updated_at=now or timezone.now(),
+            )
+        )
+    return forecasts
+
+
+def forecast_save(trip: Trip, *, now: datetime | None = None) -> list[StopForecast]:
+    forecasts = forecast(trip, now=now)
+    StopForecast.objects.bulk_create(
+        forecasts,
+        update_conflicts=True,
+        unique_fields=["stop"],
+        update_fields=["expected_arrival", "expected_departure", "basis", "updated_at"],
+    )
+    left = [stop.pk for stop in TripStop.objects.filter(trip=trip, actual_departure__isnull=False)]
+    StopForecast.objects.filter(stop_id__in=left).delete()
+    return forecasts
+
+
+def _signed(hours: float) -> str:
+    return f"+{Decimal(str(hours)).normalize():f}" if hours > 0 else f"{hours:g}"
+
+
+def describe(basis: list[dict]) -> str:
+    """The reasons in the active language, e.g. '+2.5 h behind plan at Nanning; +3 h: ...'."""
+    parts = []
+    for part in basis or []:
+        values = {"hours": _signed(part["hours"]), "place": part["place"]}
+        if part["kind"] == "delay":
+            parts.append(_("%(hours)s h against the plan at %(place)s") % values)
+        elif part["kind"] == "gate_dwell":
+            parts.append(_("%(hours)s h: %(place)s median dwell this week") % values)
+    return "; ".join(parts) if parts else _("On plan")

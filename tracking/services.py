@@ -1,0 +1,160 @@
+"""Writes of tracking: store events durably (applying them is the workers' job) and positions.
+
+Storing is one INSERT for a whole batch. The poster's ``event_id`` is unique per
+member in the database, so a retry or a concurrent duplicate inserts nothing and
+gets the stored event back. Applying is queued only after the commit; if the
+broker cannot take it, the event is stored all the same and the sweeper
+(``tracking.tasks.sweep_unapplied_events``) applies it later.
+"""
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from tracking.models import TrackingEvent
+
+logger = logging.getLogger(__name__)
+
+APPLY_CHUNK = 200
+COLUMNS = [
+    ("member_id", "bigint"),
+    ("posted_by_id", "bigint"),
+    ("source", "text"),
+    ("external_id", "text"),
+    ("code", "text"),
+    ("reason", "text"),
+    ("occurred_at", "timestamptz"),
+    ("utc_offset_minutes", "smallint"),
+    ("received_at", "timestamptz"),
+    ("trip_id", "bigint"),
+    ("stop_sequence", "smallint"),
+    ("shipment_id", "bigint"),
+    ("location_id", "bigint"),
+    ("latitude", "numeric"),
+    ("longitude", "numeric"),
+    ("declaration_number", "text"),
+    ("receiver_name", "text"),
+    ("signed_by", "text"),
+    ("seals_intact", "boolean"),
+    ("remarks", "text"),
+]
+
+
+@dataclass
+class Stored:
+    id: int
+    external_id: str
+    created: bool
+
+
+def _enqueue(event_ids: list[int]) -> None:
+    from tracking import tasks
+
+    for start in range(0, len(event_ids), APPLY_CHUNK):
+        chunk = event_ids[start : start + APPLY_CHUNK]
+        try:
+            # No publish retries: a request must not hang on a broker that is down.
+            tasks.apply_events.apply_async(kwargs={"event_ids": chunk}, retry=False)
+        except Exception:
+            logger.warning("broker unavailable; %s events left to the sweeper", len(chunk))
+            return
+
+
+@transaction.atomic
+def events_record(*, member, user, source: str, events: list[dict]) -> list[Stored]:
+    """Store cleaned events (``tracking.validation.clean_event``), once each; queue applying.
+
+    Returns, in the given order, each event's id and whether this call created it.
+    """
+    if not events:
+        return []
+    now = timezone.now()
+    blank = dict.fromkeys(
+        ("reason", "declaration_number", "receiver_name", "signed_by", "remarks"), ""
+    )
+    rows = [
+        {
+            **blank,
+            **{name: value for name, value in event.items() if value is not None},
+            "member_id": getattr(member, "pk", None),
+            "posted_by_id": getattr(user, "pk", None) if hasattr(user, "email") else None,
+            "source": source,
+            "received_at": now,
+        }
+        for event in events
+    ]
+    arrays = [[row.get(name) for row in rows] for name, _type in COLUMNS]
+    seals = [json.dumps(row.get("seal_numbers") or []) for row in rows]
+    names = ", ".join(name for name, _type in COLUMNS)
+    unnest = ", ".join(f"%s::{kind}[]" for _name, kind in COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO tracking_trackingevent ({names}, seal_numbers, photo)
+            SELECT {names},
+                   ARRAY(SELECT jsonb_array_elements_text(seals::jsonb)), ''
+              FROM unnest({unnest}, %s::text[]) AS v({names}, seals)
+            ON CONFLICT (member_id, external_id) DO NOTHING
+            RETURNING id, external_id
+            """,  # noqa: S608 — column names are constants; values are parameters
+            [*arrays, seals],
+        )
+        created = {external_id: pk for pk, external_id in cursor.fetchall()}
+    result: list[Stored] = []
+    missing = [row["external_id"] for row in rows if row["external_id"] not in created]
+    existing = {}
+    if missing:
+        existing = dict(
+            TrackingEvent.objects.filter(
+                member_id=getattr(member, "pk", None), external_id__in=missing
+            ).values_list("external_id", "pk")
+        )
+    seen: set[str] = set()
+    for row in rows:
+        key = row["external_id"]
+        if key in created and key not in seen:
+            result.append(Stored(created[key], key, True))
+        else:
+            result.append(Stored(created.get(key) or existing.get(key), key, False))
+        seen.add(key)
+    new_ids = [stored.id for stored in result if stored.created]
+    if new_ids:
+        transaction.on_commit(partial(_enqueue, new_ids), robust=True)
+    return result
+
+
+def event_attach_photo(*, event_id: int, name: str, content) -> None:
+    """Keep the proof-of-delivery photo with its event (posted with a single event only)."""
+    event = TrackingEvent.objects.get(pk=event_id)
+    event.photo.save(name, content, save=True)
+
+
+@transaction.atomic
+def positions_record(*, trip_id: int, pings: list[dict]) -> int:
+    """Store GPS pings of a trip; the same instant sent twice is stored once. Returns how many
+    were new."""
+    names = ["recorded_at", "latitude", "longitude", "speed_kmh", "heading", "temperature_c"]
+    kinds = ["timestamptz", "numeric", "numeric", "numeric", "smallint", "numeric"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO tracking_position (trip_id, {", ".join(names)})
+            SELECT %s, * FROM unnest({", ".join(f"%s::{kind}[]" for kind in kinds)})
+            ON CONFLICT (trip_id, recorded_at) DO NOTHING
+            """,  # noqa: S608 — column names are constants; values are parameters
+            [trip_id, *[[ping.get(name) for ping in pings] for name in names]],
+        )
+        return cursor.rowcount
+
+
+def unapplied_event_ids(*, older_than: datetime, limit: int = 5000) -> list[int]:
+    return list(
+        TrackingEvent.objects.filter(applied_at__isnull=True, received_at__lt=older_than)
+        .order_by("received_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )

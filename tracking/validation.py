@@ -1,0 +1,304 @@
+"""The rules an event must meet, in one place for the API (single and bulk) and the portal.
+
+Checking is split from looking up: a ``Scope`` loads, in a few set queries for a
+whole batch, the trips, shipments and places an event may name for this poster;
+``clean_event`` then checks one event in plain Python against it. So a bulk of
+1,000 events costs the same handful of queries as one.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orders.constants import declaration_validator
+from orders.models import Shipment
+from orders.tracking_numbers import normalise
+from scheduling.models import Line, Location, Trip, TripStop
+from tracking.codes import (
+    NEEDS_DECLARATION,
+    NEEDS_LOCATION,
+    SHIPMENT_CODES,
+    TRIP_CODES,
+    Code,
+    Reason,
+)
+
+MAX_FUTURE = timedelta(minutes=10)
+MAX_REMARKS = 1000
+MAX_EVENT_ID = 100
+
+
+@dataclass
+class TripInfo:
+    id: int
+    created_at: datetime
+    stop_of_location: dict[int, int] = field(default_factory=dict)  # location id → sequence
+
+
+@dataclass
+class ShipmentInfo:
+    id: int
+    tracking_number: str
+    created_at: datetime
+    trip_id: int | None
+
+
+@dataclass
+class Scope:
+    """What one poster may post events about, loaded once for a batch."""
+
+    trips: dict[int, TripInfo]
+    shipments: dict[str, ShipmentInfo]
+    locations: dict[str, int]  # UN/LOCODE or id as text → location id
+    location_trips: dict[int, TripInfo] = field(default_factory=dict)
+
+
+def _operated_by(member):
+    return Exists(
+        Line.carriers.through.objects.filter(line_id=OuterRef("line_id"), member_id=member.pk)
+    )
+
+
+def load_scope(*, member, is_staff: bool, trip_ids, tracking_numbers, location_refs) -> Scope:
+    """Trips the poster operates, shipments it carries or placed, and the places named."""
+    trips = Trip.objects.filter(pk__in=[t for t in trip_ids if isinstance(t, int)])
+    if not is_staff:
+        trips = trips.filter(_operated_by(member)) if member else trips.none()
+    trip_rows = {
+        trip_id: TripInfo(trip_id, created)
+        for trip_id, created in trips.values_list("pk", "created_at")
+    }
+
+    shipments = Shipment.objects.filter(tracking_number__in=list(tracking_numbers))
+    if not is_staff:
+        if member is None:
+            shipments = shipments.none()
+        else:
+            carried = Exists(
+                Line.carriers.through.objects.filter(
+                    line_id=OuterRef("booking__trip__line_id"), member_id=member.pk
+                )
+            )
+            shipments = shipments.filter(Q(order__member=member) | carried)
+    shipment_rows = {
+        number: ShipmentInfo(pk, number, created, trip_id)
+        for pk, number, created, trip_id in shipments.values_list(
+            "pk", "tracking_number", "created_at", "booking__trip_id"
+        )
+    }
+
+    codes = {ref.upper() for ref in location_refs if ref and not ref.isdigit()}
+    ids = {int(ref) for ref in location_refs if ref and ref.isdigit()}
+    locations: dict[str, int] = {}
+    if codes or ids:
+        for pk, unlocode in Location.objects.filter(
+            Q(unlocode__in=codes) | Q(pk__in=ids)
+        ).values_list("pk", "unlocode"):
+            locations[str(pk)] = pk
+            if unlocode:
+                locations[unlocode] = pk
+
+    # Every trip whose stops an event may need: its own, or its shipment's.
+    needed = set(trip_rows) | {s.trip_id for s in shipment_rows.values() if s.trip_id}
+    stop_trips = {trip_id: trip_rows.get(trip_id) for trip_id in needed}
+    missing = [trip_id for trip_id, info in stop_trips.items() if info is None]
+    for trip_id, created in Trip.objects.filter(pk__in=missing).values_list("pk", "created_at"):
+        stop_trips[trip_id] = TripInfo(trip_id, created)
+    for trip_id, location_id, sequence in TripStop.objects.filter(trip_id__in=needed).values_list(
+        "trip_id", "location_id", "sequence"
+    ):
+        stop_trips[trip_id].stop_of_location[location_id] = sequence
+    return Scope(
+        trips=trip_rows, shipments=shipment_rows, locations=locations, location_trips=stop_trips
+    )
+
+
+class Invalid(Exception):
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _text(raw, name: str, limit: int) -> str:
+    value = raw.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(_("Send text."))
+    value = value.strip()
+    if len(value) > limit:
+        raise ValueError(_("At most %(limit)s characters.") % {"limit": limit})
+    return value
+
+
+def _when(value, now: datetime) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError(_("Send a date and time in ISO 8601, e.g. 2026-11-23T08:30:00+07:00."))
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(
+            _("Not a date and time in ISO 8601, e.g. 2026-11-23T08:30:00+07:00.")
+        ) from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(_("Give the UTC offset of the local time, e.g. +07:00 or Z."))
+    if moment > now + MAX_FUTURE:
+        raise ValueError(_("This is more than 10 minutes in the future."))
+    return moment
+
+
+def _coordinate(value, low: int, high: int) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ValueError(_("Send a number.")) from None
+    if not number.is_finite() or not low <= number <= high:
+        raise ValueError(_("Must be between %(low)s and %(high)s.") % {"low": low, "high": high})
+    return number.quantize(Decimal("0.000001"))
+
+
+def clean_event(
+    raw,
+    *,
+    about_trip: int | None,
+    about_shipment: str | None,
+    scope: Scope,
+    now: datetime | None = None,
+) -> dict:
+    """One event's fields ready for TrackingEvent, or ``Invalid`` with a message per field.
+
+    ``about_trip`` / ``about_shipment`` is what the event is posted to; a trip or
+    shipment outside the scope raises ``LookupError`` (the API answers 404).
+    """
+    now = now or timezone.now()
+    if not isinstance(raw, dict):
+        raise Invalid({"non_field_errors": [_("Each event is a JSON object.")]})
+    errors: dict[str, list[str]] = {}
+    cleaned: dict = {}
+
+    def check(name, parse):
+        try:
+            return parse()
+        except ValueError as error:
+            errors.setdefault(name, []).append(str(error))
+            return None
+
+    trip = shipment = None
+    if about_shipment is not None:
+        shipment = scope.shipments.get(normalise(about_shipment))
+        if shipment is None:
+            raise LookupError(about_shipment)
+    else:
+        trip = scope.trips.get(about_trip)
+        if trip is None:
+            raise LookupError(about_trip)
+
+    event_id = check("event_id", lambda: _text(raw, "event_id", MAX_EVENT_ID))
+    if not event_id and "event_id" not in errors:
+        errors["event_id"] = [_("Give your own id of this event, so a retry is not stored twice.")]
+    allowed = SHIPMENT_CODES if shipment else TRIP_CODES
+    code = raw.get("code")
+    if code not in Code.values:
+        errors["code"] = [
+            _("Unknown code. Use one of: %(codes)s.") % {"codes": ", ".join(sorted(allowed))}
+        ]
+    elif code not in allowed:
+        errors["code"] = [
+            _("'%(code)s' is posted per trip, to /trips/{id}/events/.") % {"code": code}
+            if shipment
+            else _("'%(code)s' is posted per shipment, to /shipments/{tracking_number}/events/.")
+            % {"code": code}
+        ]
+    reason = raw.get("reason") or ""
+    if code == Code.EXCEPTION and reason not in Reason.values:
+        errors["reason"] = [
+            _("An exception needs a reason: %(reasons)s.") % {"reasons": ", ".join(Reason.values)}
+        ]
+    elif reason and reason not in Reason.values:
+        errors["reason"] = [
+            _("Unknown reason. Use one of: %(reasons)s.") % {"reasons": ", ".join(Reason.values)}
+        ]
+
+    occurred_at = check("occurred_at", lambda: _when(raw.get("occurred_at"), now))
+    if occurred_at is None and "occurred_at" not in errors:
+        errors["occurred_at"] = [_("Say when it happened.")]
+    existed = shipment.created_at if shipment else trip.created_at
+    if occurred_at and occurred_at < existed:
+        errors["occurred_at"] = [
+            _("This is before the shipment existed.")
+            if shipment
+            else _("This is before the trip existed.")
+        ]
+
+    stops_trip = scope.location_trips.get(shipment.trip_id if shipment else trip.id)
+    location_id = stop_sequence = None
+    ref = raw.get("location")
+    if ref not in (None, ""):
+        ref = str(ref).strip().upper().replace(" ", "")
+        location_id = scope.locations.get(ref)
+        if location_id is None:
+            errors["location"] = [_("No place has this UN/LOCODE or id.")]
+        elif stops_trip is not None:
+            stop_sequence = stops_trip.stop_of_location.get(location_id)
+            if stop_sequence is None:
+                errors["location"] = [_("This place is not a stop of the trip's line.")]
+    elif code in NEEDS_LOCATION:
+        errors["location"] = [_("Say where: the UN/LOCODE or id of the stop.")]
+
+    lat, lon = raw.get("latitude"), raw.get("longitude")
+    if (lat is None) != (lon is None):
+        errors["latitude" if lat is None else "longitude"] = [_("Send both coordinates or none.")]
+    elif lat is not None:
+        cleaned["latitude"] = check("latitude", lambda: _coordinate(lat, -90, 90))
+        cleaned["longitude"] = check("longitude", lambda: _coordinate(lon, -180, 180))
+
+    declaration = check("declaration_number", lambda: _text(raw, "declaration_number", 40))
+    if code in NEEDS_DECLARATION and not declaration and "declaration_number" not in errors:
+        errors["declaration_number"] = [_("Customs clearance carries the declaration number.")]
+    elif declaration:
+        try:
+            declaration_validator(declaration)
+        except Exception as error:  # noqa: BLE001 — a Django ValidationError with its message
+            errors["declaration_number"] = list(getattr(error, "messages", [str(error)]))
+    receiver = check("receiver_name", lambda: _text(raw, "receiver_name", 150))
+    if code == Code.DELIVERED and not receiver and "receiver_name" not in errors:
+        errors["receiver_name"] = [_("Say who received the goods.")]
+    signed_by = check("signed_by", lambda: _text(raw, "signed_by", 150))
+    seals = raw.get("seal_numbers") or []
+    if code == Code.HANDOVER:
+        if (
+            not isinstance(seals, list)
+            or not all(isinstance(s, str) for s in seals)
+            or not [s for s in seals if s.strip()]
+        ):
+            errors["seal_numbers"] = [_("List the seal numbers that were checked.")]
+        if not isinstance(raw.get("seals_intact"), bool):
+            errors["seals_intact"] = [_("Say whether the seals were intact: true or false.")]
+        if not signed_by and "signed_by" not in errors:
+            errors["signed_by"] = [_("Say who signed for the handover.")]
+    remarks = check("remarks", lambda: _text(raw, "remarks", MAX_REMARKS))
+
+    if errors:
+        raise Invalid(errors)
+    cleaned.update(
+        external_id=event_id,
+        code=code,
+        reason=reason,
+        occurred_at=occurred_at,
+        utc_offset_minutes=int(occurred_at.utcoffset().total_seconds() // 60),
+        trip_id=trip.id if trip else shipment.trip_id,
+        shipment_id=shipment.id if shipment else None,
+        stop_sequence=stop_sequence,
+        location_id=location_id,
+        declaration_number=declaration or "",
+        receiver_name=receiver or "",
+        signed_by=signed_by or "",
+        seal_numbers=[s.strip() for s in seals if s.strip()] if code == Code.HANDOVER else [],
+        seals_intact=raw.get("seals_intact") if code == Code.HANDOVER else None,
+        remarks=remarks or "",
+    )
+    return cleaned
