@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from alliance.models import Member
 from orders.models import Order, Shipment, Tariff
+from tracking.models import TimelineEntry, TrackingEvent
 from scheduling import demo
 from scheduling.models import (
     BorderCrossing,
@@ -44,6 +45,8 @@ def _counts() -> dict[str, int]:
             Tariff,
             Order,
             Shipment,
+            TrackingEvent,
+            TimelineEntry,
         )
     }
 
@@ -80,10 +83,12 @@ def check_every_line_service_is_priced_and_demo_orders_booked():
         "confirmed",
         "confirmed",
         "confirmed",
-        "confirmed",
         "draft",
+        "in_transit",  # DEMO-001: picked up and cleared for export
     ]
-    for shipment in Shipment.objects.filter(order__status=Order.Status.CONFIRMED):
+    tracked = Shipment.objects.get(order__customer_reference="DEMO-001")
+    assert list(tracked.timeline.values_list("code", flat=True)) == ["picked_up", "export_cleared"]
+    for shipment in Shipment.objects.filter(order__status__in=["confirmed", "in_transit"]):
         assert shipment.booking.trip_id is not None, shipment
         assert shipment.price > 0
 

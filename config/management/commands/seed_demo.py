@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from alliance import demo
 from orders import demo as orders_demo
 from scheduling import demo as scheduling_demo
+from tracking import demo as tracking_demo
 
 
 class Command(BaseCommand):
@@ -22,6 +23,7 @@ class Command(BaseCommand):
         scheduling_demo.seed_network_and_schedule()
         orders_demo.seed_tariffs()
         orders_demo.seed_orders()
+        tracking_demo.seed_events()
         self.stdout.write(
             self.style.SUCCESS("Demo data is in place. Sign in at http://127.0.0.1:8000/")
         )
