@@ -1,9 +1,6 @@
 """Concurrent duplicates: one Idempotency-Key, one order; one draft, one confirmation."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from orders import services
 from orders.models import Order, Shipment
@@ -11,6 +8,7 @@ from scheduling.models import Booking
 from tests.factories import MemberFactory
 from tests.orders.helpers import place_order
 from tests.orders.test_api import client_for, order_payload
+from tests.racing import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,24 +16,7 @@ RACERS = 12
 
 
 def _race(work) -> list:
-    barrier = threading.Barrier(RACERS)
-    results: list = []
-
-    def racer(number: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results.append(work(number))
-        except BaseException as error:  # every outcome must be an answer, never a crash
-            results.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=racer, args=(n,)) for n in range(RACERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+    return race(work, racers=RACERS)
 
 
 def test_concurrent_duplicates_with_one_idempotency_key_make_one_order(network):
