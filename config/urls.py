@@ -46,6 +46,7 @@ urlpatterns = [
     path("", include("alliance.urls")),
     path("schedule/", include("scheduling.urls")),
     path("orders/", include("orders.urls")),
+    path("shipments/", include("tracking.portal.urls")),
     path("track/", include("tracking.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from scheduling.models import Location, Trip, TripStop
+from scheduling.models import Location, Trip
 from tracking.models import StopForecast
 
 GATE_HISTORY_DAYS = 7
@@ -61,7 +61,13 @@ def forecast(trip: Trip, *, now: datetime | None = None) -> list[StopForecast]:
             delay = last.actual_arrival - last.planned_arrival
         if abs(delay) >= timedelta(minutes=15):
             basis.append({"kind": "delay", "hours": _hours(delay), "place": last.location.name})
-    ahead = [stop for stop in stops if stop.actual_departure is None]
+    # Every stop before the last one the lorry was seen at is behind it, reported or not.
+    behind = seen[-1].sequence if seen else 0
+    ahead = [
+        stop
+        for stop in stops
+        if stop.sequence > behind or (stop.sequence == behind and stop.actual_departure is None)
+    ]
     gates = [stop for stop in ahead if stop.location.kind == Location.Kind.BORDER_GATE]
     medians = gate_median_dwell({stop.location_id for stop in gates}, now=now)
     forecasts, extra = [], timedelta(0)
@@ -102,8 +108,9 @@ def forecast_save(trip: Trip, *, now: datetime | None = None) -> list[StopForeca
         unique_fields=["stop"],
         update_fields=["expected_arrival", "expected_departure", "basis", "updated_at"],
     )
-    left = [stop.pk for stop in TripStop.objects.filter(trip=trip, actual_departure__isnull=False)]
-    StopForecast.objects.filter(stop_id__in=left).delete()
+    StopForecast.objects.filter(stop__trip=trip).exclude(
+        stop_id__in=[forecast.stop.pk for forecast in forecasts]
+    ).delete()
     return forecasts
 
 

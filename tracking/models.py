@@ -92,9 +92,11 @@ class TrackingEvent(models.Model):
         verbose_name_plural = _("tracking events")
         ordering = ["occurred_at", "id"]
         constraints = [
+            # Staff post without a member: NULLS NOT DISTINCT keeps their ids unique too.
             models.UniqueConstraint(
                 fields=["member", "external_id"],
                 name="%(app_label)s_%(class)s_external_id_unique",
+                nulls_distinct=False,
             ),
             models.CheckConstraint(
                 condition=Q(trip__isnull=False) | Q(shipment__isnull=False),

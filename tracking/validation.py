@@ -218,6 +218,8 @@ def clean_event(
         errors["reason"] = [
             _("An exception needs a reason: %(reasons)s.") % {"reasons": ", ".join(Reason.values)}
         ]
+    elif reason and code not in (Code.EXCEPTION, Code.EXCEPTION_RESOLVED):
+        errors["reason"] = [_("A reason goes with exception and exception_resolved only.")]
     elif reason and reason not in Reason.values:
         errors["reason"] = [
             _("Unknown reason. Use one of: %(reasons)s.") % {"reasons": ", ".join(Reason.values)}

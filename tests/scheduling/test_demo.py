@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from alliance.models import Member
 from orders.models import Order, Shipment, Tariff
-from tracking.models import TimelineEntry, TrackingEvent
 from scheduling import demo
 from scheduling.models import (
     BorderCrossing,
@@ -25,6 +24,7 @@ from scheduling.models import (
     VehicleType,
 )
 from scheduling.services import PlannedStop, validate_stop_plan
+from tracking.models import TimelineEntry, TrackingEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -104,3 +104,11 @@ def test_eta_falls_back_to_the_plan_with_thin_history(network, trips, tariff):
     last = TripStop.objects.get(trip=trip, sequence=4)
     assert forecasts[4].expected_arrival == last.planned_arrival
     assert eta.describe(forecasts[4].basis) == "On plan"
+
+
+def test_stops_behind_the_lorry_get_no_forecast_even_unreported(network, trips, tariff):
+    trip = _trip_with(network, trips, 1)
+    gate = TripStop.objects.get(trip=trip, sequence=2)
+    TripStop.objects.filter(pk=gate.pk).update(actual_arrival=gate.planned_arrival)
+    # Nobody reported leaving Chongqing; arriving at Youyiguan says it was left.
+    assert sorted(f.stop.sequence for f in eta.forecast(trip)) == [2, 3, 4]

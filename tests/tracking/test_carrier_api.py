@@ -388,3 +388,27 @@ def test_eta_follows_the_delay_and_the_gate_history(
     assert abs(state.eta - (planned + timedelta(minutes=30))) < timedelta(minutes=1)
     assert state.eta_basis[0]["kind"] == "delay" and state.eta_basis[0]["place"] == "Chongqing"
     assert timezone.now() < state.eta
+
+
+def test_staff_posting_the_same_event_id_twice_store_one(
+    network, trip_under_way, staff, django_capture_on_commit_callbacks
+):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(staff)
+    body = trip_event("departed_origin", network.chongqing, 0.5, event_id="STAFF-FIX-1")
+    path = f"/api/v1/trips/{trip_under_way.trip.pk}/events/"
+    first = post(client, path, body, django_capture_on_commit_callbacks)
+    again = post(client, path, body, django_capture_on_commit_callbacks)
+    assert (first.status_code, again.status_code) == (201, 200)
+    event = TrackingEvent.objects.get()
+    assert event.source == "staff" and event.member is None
+
+
+def test_a_reason_goes_with_exceptions_only(api, network, trip_under_way):
+    body = {**trip_event("arrived_stop", network.youyiguan, 0.2), "reason": "delay"}
+    response = api.post(f"/api/v1/trips/{trip_under_way.trip.pk}/events/", body, format="json")
+    assert (
+        "exception and exception_resolved only" in response.json()["error"]["fields"]["reason"][0]
+    )

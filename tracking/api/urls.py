@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tracking.api import carrier
+from tracking.api import carrier, epcis, public
 
 # Carriers (and dispatchers and staff) post what happened.
 urlpatterns = [
@@ -12,4 +12,16 @@ urlpatterns = [
     ),
     path("events/bulk/", carrier.BulkEventView.as_view(), name="events-bulk"),
     path("trips/<int:trip_id>/positions/", carrier.PositionView.as_view(), name="trip-positions"),
+    # Anyone holding a tracking number: the public tracking page's facts, as JSON.
+    path(
+        "public/track/<str:tracking_number>/",
+        public.PublicTrackingView.as_view(),
+        name="public-track",
+    ),
+    # Whoever may see the shipment: its history as a GS1 EPCIS 2.0 document.
+    path(
+        "shipments/<str:tracking_number>/epcis/",
+        epcis.ShipmentEpcisView.as_view(),
+        name="shipment-epcis",
+    ),
 ]

@@ -1,0 +1,116 @@
+"""Reads of the shipment pages, each starting from ``orders.selectors.shipments_visible_to``.
+
+So a shipment is seen by the member that placed its order, by the carrier
+operating its trip and by alliance staff, and by nobody else (a 404).
+"""
+
+from django.db.models import (
+    BooleanField,
+    DateField,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Cast, Coalesce
+
+from orders.models import Shipment
+from orders.selectors import shipments_visible_to
+from scheduling.models import TripStop
+from tracking.models import Position, TimelineEntry, TrackingEvent
+
+POSITIONS_SHOWN = 50
+
+
+def _planned_arrival():
+    """The planned arrival at the stop where the shipment is unloaded (after its last leg)."""
+    return Subquery(
+        TripStop.objects.filter(
+            trip_id=OuterRef("booking__trip_id"), sequence=OuterRef("booking__last_leg") + 1
+        ).values("planned_arrival")[:1]
+    )
+
+
+def shipment_rows(*, member, is_staff: bool = False) -> QuerySet[Shipment]:
+    """The list: each shipment with its state and its ETA, newest first, in two queries a page.
+
+    ``eta_at`` is the platform's estimate, or the timetable's arrival before any
+    event has been applied (``eta_planned``); ``eta_day`` is its calendar day at
+    the destination, which the ETA filters compare.
+    """
+    eta = Coalesce(F("state__eta"), _planned_arrival(), output_field=DateTimeField())
+    return (
+        shipments_visible_to(member=member, is_staff=is_staff)
+        .prefetch_related(None)
+        .select_related("state")
+        .annotate(
+            eta_at=eta,
+            eta_planned=ExpressionWrapper(Q(state__eta__isnull=True), BooleanField()),
+            eta_day=Cast(
+                Func(
+                    F("order__destination__timezone"),
+                    eta,
+                    function="timezone",
+                    output_field=DateTimeField(),
+                ),
+                DateField(),
+            ),
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def shipment_detail(*, member, is_staff: bool = False) -> QuerySet[Shipment]:
+    """One shipment's page: the stops and timeline are read apart (``trip_stops``, ``timeline``)."""
+    return (
+        shipments_visible_to(member=member, is_staff=is_staff)
+        .prefetch_related(None)
+        .select_related("state", "state__last_location", "order__member")
+    )
+
+
+def timeline(shipment: Shipment) -> list[TimelineEntry]:
+    """Every entry of the shipment, oldest first, with its event's place and poster."""
+    return list(
+        TimelineEntry.objects.filter(shipment=shipment)
+        .select_related("event__location", "event__posted_by", "event__member")
+        .order_by("occurred_at", "id")
+    )
+
+
+def pending_events(shipment: Shipment) -> int:
+    """Events posted about the shipment or its trip that no worker has applied yet."""
+    about = Q(shipment=shipment)
+    if shipment.booking.trip_id is not None:
+        about |= Q(trip_id=shipment.booking.trip_id, shipment__isnull=True)
+    return TrackingEvent.objects.filter(about, applied_at__isnull=True).count()
+
+
+def positions(trip_id: int | None, *, limit: int = POSITIONS_SHOWN) -> list[Position]:
+    """The trip's latest GPS pings, newest first."""
+    if trip_id is None:
+        return []
+    return list(Position.objects.filter(trip_id=trip_id).order_by("-recorded_at")[:limit])
+
+
+def trip_stops(trip_id: int | None) -> list[TripStop]:
+    if trip_id is None:
+        return []
+    return list(
+        TripStop.objects.filter(trip_id=trip_id)
+        .select_related("location", "forecast")
+        .order_by("sequence")
+    )
+
+
+def photo_event(shipment: Shipment, event_id: int) -> TrackingEvent | None:
+    """An event on the shipment's timeline that carries a proof-of-delivery photo."""
+    return (
+        TrackingEvent.objects.filter(pk=event_id, entries__shipment=shipment)
+        .exclude(photo="")
+        .first()
+    )
