@@ -312,6 +312,19 @@ def _state(shipment: Shipment):
         return None
 
 
+MOVING = frozenset(
+    {
+        Code.DEPARTED_ORIGIN,
+        Code.ARRIVED_BORDER,
+        Code.CROSSED_BORDER,
+        Code.IMPORT_CLEARED,
+        Code.ARRIVED_DESTINATION,
+        Code.OUT_FOR_DELIVERY,
+        Code.DELIVERED,
+    }
+)
+
+
 def _route(
     stops: list[TripStop], entries: list[TimelineEntry], *, trip_id: int, status: str
 ) -> list[RouteStop]:
@@ -336,7 +349,9 @@ def _route(
         if entry.code in DEPARTURES:
             left.add(event.stop_sequence)
     sequences = [stop.sequence for stop in stops]
-    if sequences and status not in (Code.BOOKED, Code.PICKED_UP, Code.CANCELLED):
+    # Export clearance may happen at inland customs before departure, so it says nothing
+    # about the lorry; the statuses that do say it has left the first stop are these.
+    if sequences and status in MOVING:
         reached.add(sequences[0])
         left.add(sequences[0])
     if sequences and status in AT_DESTINATION:

@@ -479,3 +479,29 @@ def test_page_and_json_cost_the_same_queries_whatever_the_history(
         assert client.get(page(shipment)).status_code == 200
     with django_assert_num_queries(PAGE_QUERIES):
         assert client.get(api(shipment.tracking_number)).status_code == 200
+
+
+def test_export_cleared_before_departure_leaves_the_lorry_at_its_first_stop(
+    network, carrier, trips, tariff, django_capture_on_commit_callbacks
+):
+    from tests.tracking.journey import at, carrier_client, journey
+    from tracking.selectors import public_tracking
+
+    j = journey(network, trips, hours_ago=-5)  # leaves in five hours
+    api = carrier_client(carrier)
+    path = f"/api/v1/shipments/{j.through.tracking_number}/events/"
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(path, {"event_id": "p", "code": "picked_up", "occurred_at": at(2)}, format="json")
+        api.post(
+            path,
+            {
+                "event_id": "x",
+                "code": "export_cleared",
+                "occurred_at": at(1),
+                "declaration_number": "500020260001234",
+            },
+            format="json",
+        )
+    route = public_tracking(j.through.tracking_number).route
+    assert [stop.state for stop in route] == ["upcoming"] * 4
+    assert not any(stop.departed for stop in route)
