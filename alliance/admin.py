@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from alliance import services
 from alliance.models import ApiKey, Member, MembershipApplication, MembershipEvent, User
-from config.admin_actions import run_for_each, run_with_reason
+from config.admin_actions import ReadOnlyAdmin, run_for_each, run_with_reason
 
 
 class MembershipEventInline(admin.TabularInline):
@@ -242,7 +242,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(MembershipEvent)
-class MembershipEventAdmin(admin.ModelAdmin):
+class MembershipEventAdmin(ReadOnlyAdmin):
     list_display = [
         "created_at",
         "action",
@@ -256,12 +256,3 @@ class MembershipEventAdmin(admin.ModelAdmin):
     search_fields = ["member__legal_name", "application__legal_name", "actor__email", "reason"]
     list_select_related = ["actor", "member", "application", "subject_user"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

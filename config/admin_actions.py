@@ -1,7 +1,7 @@
 """Building blocks of admin actions shared by every app: run a service per row, ask for a reason."""
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
@@ -45,3 +45,16 @@ def run_with_reason(model_admin, request, queryset, *, action: str, title: str, 
         )
     run(form.cleaned_data["reason"])
     return None
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records of what happened (audit rows, received events): looked at, never edited."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -9,19 +9,9 @@ from django.contrib import admin
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from config.admin_actions import ReadOnlyAdmin
 from tracking import tasks
 from tracking.models import Position, ShipmentState, StopForecast, TimelineEntry, TrackingEvent
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TrackingEvent)

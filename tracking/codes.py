@@ -3,25 +3,21 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from orders.models import Shipment
 
-class Code(models.TextChoices):
-    BOOKED = "booked", _("Booked")
-    PICKED_UP = "picked_up", _("Picked up")
-    DEPARTED_ORIGIN = "departed_origin", _("Departed origin")
-    ARRIVED_BORDER = "arrived_border", _("Arrived at the border")
-    EXPORT_CLEARED = "export_cleared", _("Export cleared")
-    CROSSED_BORDER = "crossed_border", _("Crossed the border")
-    IMPORT_CLEARED = "import_cleared", _("Import cleared")
-    ARRIVED_DESTINATION = "arrived_destination", _("Arrived at destination")
-    OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
-    DELIVERED = "delivered", _("Delivered")
-    CANCELLED = "cancelled", _("Cancelled")
-    ARRIVED_STOP = "arrived_stop", _("Arrived at a stop")
-    DEPARTED_STOP = "departed_stop", _("Departed a stop")
-    HANDOVER = "handover", _("Handover")
-    EXCEPTION = "exception", _("Exception")
-    EXCEPTION_RESOLVED = "exception_resolved", _("Exception resolved")
-    NOTE = "note", _("Note")
+# The milestones are the shipment statuses orders keeps; the other codes bear no status.
+Code = models.TextChoices(
+    "Code",
+    [(member.name, (member.value, member.label)) for member in Shipment.Status]
+    + [
+        ("ARRIVED_STOP", ("arrived_stop", _("Arrived at a stop"))),
+        ("DEPARTED_STOP", ("departed_stop", _("Departed a stop"))),
+        ("HANDOVER", ("handover", _("Handover"))),
+        ("EXCEPTION", ("exception", _("Exception"))),
+        ("EXCEPTION_RESOLVED", ("exception_resolved", _("Exception resolved"))),
+        ("NOTE", ("note", _("Note"))),
+    ],
+)
 
 
 class Reason(models.TextChoices):
@@ -35,21 +31,7 @@ class Reason(models.TextChoices):
 
 
 # The milestones a shipment's status moves through, in their usual order.
-STATUS_BEARING = frozenset(
-    {
-        Code.BOOKED,
-        Code.PICKED_UP,
-        Code.DEPARTED_ORIGIN,
-        Code.ARRIVED_BORDER,
-        Code.EXPORT_CLEARED,
-        Code.CROSSED_BORDER,
-        Code.IMPORT_CLEARED,
-        Code.ARRIVED_DESTINATION,
-        Code.OUT_FOR_DELIVERY,
-        Code.DELIVERED,
-        Code.CANCELLED,
-    }
-)
+STATUS_BEARING = frozenset(Shipment.Status.values)
 TERMINAL = frozenset({Code.DELIVERED, Code.CANCELLED})
 
 # Vehicle movements are posted per trip and reach every shipment on board.

@@ -257,7 +257,8 @@ def _shipment_row(tracking_number: str) -> Shipment | None:
     return next(iter(rows[:1]), None)
 
 
-def _timeline(shipment_id: int) -> list[TimelineEntry]:
+def _shared_entries(shipment_id: int, *fields: str) -> list[TimelineEntry]:
+    """A shipment's timeline without private entries, oldest first: one indexed query."""
     return list(
         TimelineEntry.objects.filter(shipment_id=shipment_id)
         .exclude(code__in=PRIVATE_CODES)
@@ -269,11 +270,15 @@ def _timeline(shipment_id: int) -> list[TimelineEntry]:
             "event__id",
             "event__reason",
             "event__utc_offset_minutes",
-            "event__trip",
-            "event__stop_sequence",
-            *_fields("event__location"),
+            *fields,
         )
         .order_by("occurred_at", "id")
+    )
+
+
+def _timeline(shipment_id: int) -> list[TimelineEntry]:
+    return _shared_entries(
+        shipment_id, "event__trip", "event__stop_sequence", *_fields("event__location")
     )
 
 
@@ -470,24 +475,13 @@ def public_tracking(tracking_number: str) -> PublicTracking | None:
 
 def epcis_entries(shipment_id: int) -> list[TimelineEntry]:
     """A shipment's timeline for the EPCIS export (notes left out), one indexed query."""
-    return list(
-        TimelineEntry.objects.filter(shipment_id=shipment_id)
-        .exclude(code__in=PRIVATE_CODES)
-        .select_related("event__location")
-        .only(
-            "id",
-            "code",
-            "occurred_at",
-            "event__id",
-            "event__reason",
-            "event__occurred_at",
-            "event__utc_offset_minutes",
-            "event__received_at",
-            "event__latitude",
-            "event__longitude",
-            "event__seals_intact",
-            "event__location__id",
-            "event__location__unlocode",
-        )
-        .order_by("occurred_at", "id")
+    return _shared_entries(
+        shipment_id,
+        "event__occurred_at",
+        "event__received_at",
+        "event__latitude",
+        "event__longitude",
+        "event__seals_intact",
+        "event__location__id",
+        "event__location__unlocode",
     )
