@@ -230,3 +230,65 @@ class Position(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trip_id} {self.recorded_at:%Y-%m-%d %H:%M}"
+
+
+class ExceptionCase(models.Model):
+    """An exception from when it was raised until it was resolved, with who and when.
+
+    Raised on a trip (reaching every shipment on board) or on one shipment; one
+    open case per trip or shipment and reason.
+    """
+
+    trip = models.ForeignKey(
+        "scheduling.Trip", on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
+    shipment = models.ForeignKey(
+        "orders.Shipment", on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
+    reason = models.CharField(_("reason"), max_length=24, choices=Reason.choices)
+    location = models.ForeignKey(
+        "scheduling.Location", on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+    )
+    opened_at = models.DateTimeField(_("raised"))
+    opened_by = models.ForeignKey(
+        TrackingEvent, on_delete=models.CASCADE, related_name="opened_cases"
+    )
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        TrackingEvent,
+        on_delete=models.SET_NULL,
+        related_name="resolved_cases",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("exception")
+        verbose_name_plural = _("exceptions")
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trip", "shipment", "reason"],
+                condition=Q(resolved_at__isnull=True),
+                nulls_distinct=False,
+                name="%(app_label)s_%(class)s_one_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(trip__isnull=False) | Q(shipment__isnull=False),
+                name="%(app_label)s_%(class)s_about_something",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["opened_at"],
+                name="tracking_open_case_idx",
+                condition=Q(resolved_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} since {self.opened_at:%Y-%m-%d %H:%M}"
+
+
+# Notifications live in their own package; their models belong to this app.
+from tracking.notifications.models import *  # noqa: E402, F403

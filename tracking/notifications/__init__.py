@@ -1,0 +1,1 @@
+"""Telling people: subscriptions, notifications, and the email, webhook and in-app channels."""
