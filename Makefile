@@ -44,7 +44,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Production-shaped processes without Docker: gunicorn, a Celery worker and Celery beat.
+# Production-shaped processes without Docker: gunicorn, a Celery worker, one for webhooks (their
+# own queue: threads, as they mostly wait on other servers) and Celery beat.
 stack: $(STAMP)
 	@$(WITH_DATABASE); \
 	export CELERY_BROKER_URL="$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0}"; \
@@ -54,6 +55,7 @@ stack: $(STAMP)
 	$(BIN)/python manage.py seed_demo && \
 	{ $(BIN)/gunicorn config.wsgi --bind 127.0.0.1:8000 --workers 3 --access-logfile - & \
 	  $(BIN)/celery -A config worker --loglevel INFO --concurrency 2 & \
+	  $(BIN)/celery -A config worker --loglevel INFO --queues "$${WEBHOOK_QUEUE:-webhooks}" --pool threads --concurrency 16 --hostname webhooks@%h & \
 	  $(BIN)/celery -A config beat --loglevel INFO --schedule var/celerybeat-schedule & \
 	  wait; }
 

@@ -19,6 +19,7 @@ from orders import pricing, splitting
 from orders.exceptions import InvalidTransition
 from orders.models import CargoLine, Order, OrderEvent, Shipment, ShipmentItem, Tariff
 from orders.quotes import validate_route_and_cargo
+from orders.signals import order_status_changed
 from orders.tracking_numbers import new_tracking_number
 from scheduling import allocation
 from scheduling.models import Booking, ServiceKind
@@ -143,6 +144,10 @@ def _record(order: Order, *, from_status: str, actor=None, note: str = "", data=
         data=data or {},
         actor=actor if getattr(actor, "pk", None) else None,
     )
+    if from_status != order.status:
+        order_status_changed.send(
+            sender=Order, order=order, from_status=from_status, to_status=order.status, note=note
+        )
 
 
 def _transition(order: Order, status: str, *, actor=None, note: str = "", data=None) -> None:

@@ -34,6 +34,7 @@ from scheduling.models import (
     TripStop,
     VehicleType,
 )
+from scheduling.signals import booking_changed
 from scheduling.timeutils import local_midnight
 
 logger = logging.getLogger(__name__)
@@ -237,9 +238,10 @@ def _place(booking: Booking, *, now: datetime, exclude_trip_id: int | None = Non
 
 
 def _record(booking: Booking, action: str, *, trip=None, reason: str = "", actor=None) -> None:
-    BookingEvent.objects.create(
+    event = BookingEvent.objects.create(
         booking=booking, action=action, trip=trip, reason=reason, actor=actor
     )
+    booking_changed.send(sender=BookingEvent, booking_event=event)
 
 
 def _wait(booking: Booking, *, now: datetime, actor=None, reason_prefix: str = "") -> None:

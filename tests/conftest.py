@@ -91,10 +91,11 @@ def celery_worker(transactional_db, redis_url, tmp_path):
 
 
 @contextlib.contextmanager
-def worker_process(redis_url: str, queue: str, *, mail_dir: Path):
+def worker_process(redis_url: str, queue: str, *, mail_dir: Path, extra_queues=()):
     """Start a worker on ``queue`` and point this process's Celery app at it; yields the process.
 
-    A test may kill the process itself (to see what a lost worker leaves behind).
+    The worker also consumes ``extra_queues`` (e.g. a test's webhook queue). A test
+    may kill the process itself (to see what a lost worker leaves behind).
     """
     from django.db import connection
 
@@ -120,7 +121,7 @@ def worker_process(redis_url: str, queue: str, *, mail_dir: Path):
             "--pool",
             "solo",
             "--queues",
-            queue,
+            ",".join([queue, *extra_queues]),
             "--hostname",
             f"{queue}-{uuid.uuid4().hex[:6]}@localhost",
             "--without-heartbeat",

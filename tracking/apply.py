@@ -15,16 +15,21 @@ cargo loaded there. Statuses follow DESIGN.md through ``orders.services``.
 import json
 import logging
 from collections import defaultdict
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from orders.models import Shipment
 from orders.services import shipments_advance
 from scheduling import services as scheduling_services
 from scheduling.models import Location, Trip, TripStop
 from tracking import eta
-from tracking.codes import ARRIVALS, DEPARTURES, STATUS_BEARING, Code
-from tracking.models import TimelineEntry, TrackingEvent
+from tracking.codes import ARRIVALS, DEPARTURES, STATUS_BEARING, Code, Reason
+from tracking.models import ExceptionCase, TimelineEntry, TrackingEvent
+from tracking.notifications import generate
+from tracking.notifications.services import notify
 
 logger = logging.getLogger(__name__)
 
@@ -168,10 +173,29 @@ def _states(event: TrackingEvent, shipment_ids: list[int]) -> None:
         )
 
 
+def _eta_moves(trip: Trip, new_eta: dict[int, object]) -> list[tuple[int, object, object]]:
+    """Shipments on the trip whose ETA moves by more than the threshold: (id, old, new)."""
+    threshold = timedelta(minutes=settings.ETA_NOTIFY_THRESHOLD_MINUTES)
+    rows = (
+        Shipment.objects.filter(booking__trip=trip, booking__status="allocated")
+        .exclude(status__in=["delivered", "cancelled"])
+        .values_list("pk", "booking__last_leg", "state__eta")
+    )
+    moves = []
+    for shipment_id, last_leg, old in rows:
+        new = new_eta.get(last_leg + 1)
+        if old is not None and new is not None and abs(new - old) >= threshold:
+            moves.append((shipment_id, old, new))
+    return moves
+
+
 def refresh_forecast(trip: Trip) -> None:
     """Expected times at the stops ahead, and each shipment's ETA at its destination."""
     forecasts = {f.stop.sequence: f for f in eta.forecast_save(trip)}
     stops = {stop.sequence: stop for stop in trip.stops.all()}
+    moves = _eta_moves(
+        trip, {sequence: forecast.expected_arrival for sequence, forecast in forecasts.items()}
+    )
     sequences, etas, bases = [], [], []
     for sequence, stop in stops.items():
         forecast = forecasts.get(sequence)
@@ -198,6 +222,63 @@ def refresh_forecast(trip: Trip) -> None:
             """,
             [sequences, etas, [json.dumps(basis) for basis in bases], trip.pk],
         )
+    basis_at = dict(zip(sequences, bases, strict=True))
+    last_legs = dict(
+        Shipment.objects.filter(pk__in=[sid for sid, _old, _new in moves]).values_list(
+            "pk", "booking__last_leg"
+        )
+    )
+    notify(
+        generate.tells_for_eta_moves(
+            moves, basis_of=lambda sid: basis_at.get(last_legs[sid] + 1, [])
+        )
+    )
+
+
+def _cases(event: TrackingEvent) -> None:
+    """Open and close exception cases; a lorry turning up closes the delay it was flagged for."""
+    about = (
+        {"shipment_id": event.shipment_id, "trip_id": None}
+        if event.shipment_id
+        else {"trip_id": event.trip_id, "shipment_id": None}
+    )
+    if event.code == Code.EXCEPTION:
+        ExceptionCase.objects.bulk_create(
+            [
+                ExceptionCase(
+                    **about,
+                    reason=event.reason,
+                    location_id=event.location_id,
+                    opened_at=event.occurred_at,
+                    opened_by=event,
+                )
+            ],
+            ignore_conflicts=True,
+        )
+    elif event.code == Code.EXCEPTION_RESOLVED:
+        open_cases = ExceptionCase.objects.filter(**about, resolved_at__isnull=True)
+        if event.reason:
+            open_cases = open_cases.filter(reason=event.reason)
+        open_cases.update(resolved_at=event.occurred_at, resolved_by=event)
+    elif event.code in ARRIVALS and event.shipment_id is None and event.stop_sequence:
+        flagged = ExceptionCase.objects.filter(
+            trip_id=event.trip_id,
+            reason=Reason.DELAY,
+            resolved_at__isnull=True,
+            opened_by__source=TrackingEvent.Source.SYSTEM,
+            opened_by__stop_sequence__lte=event.stop_sequence,
+        )
+        if flagged.update(resolved_at=event.occurred_at, resolved_by=event):
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    """
+                    UPDATE tracking_shipmentstate st
+                       SET open_exceptions = array_remove(st.open_exceptions, 'delay')
+                      FROM orders_shipment s JOIN scheduling_booking b ON b.id = s.booking_id
+                     WHERE st.shipment_id = s.id AND b.trip_id = %s
+                    """,
+                    [event.trip_id],
+                )
 
 
 def _apply_one(event: TrackingEvent) -> None:
@@ -219,6 +300,8 @@ def _apply_one(event: TrackingEvent) -> None:
         ]
     )
     _states(event, [shipment_id for shipment_id, _code in meant])
+    _cases(event)
+    notify(generate.tells_for_event(event, meant))
     if event.shipment_id is None:
         _stop_times(event)
 

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class TrackingConfig(AppConfig):
     name = "tracking"
     verbose_name = _("Cargo tracking")
+
+    def ready(self):
+        from tracking.notifications import receivers  # noqa: F401 — connects the receivers

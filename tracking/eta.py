@@ -68,6 +68,14 @@ def forecast(trip: Trip, *, now: datetime | None = None) -> list[StopForecast]:
         for stop in stops
         if stop.sequence > behind or (stop.sequence == behind and stop.actual_departure is None)
     ]
+    # A lorry not yet at the next stop well after it was due is at least that late.
+    now = now or timezone.now()
+    first = stops[0].sequence if stops else None
+    coming = next((s for s in ahead if s.actual_arrival is None and s.sequence != first), None)
+    if coming is not None and now - (coming.planned_arrival + delay) >= timedelta(minutes=15):
+        overdue = now - (coming.planned_arrival + delay)
+        delay += overdue
+        basis.append({"kind": "overdue", "hours": _hours(overdue), "place": coming.location.name})
     gates = [stop for stop in ahead if stop.location.kind == Location.Kind.BORDER_GATE]
     medians = gate_median_dwell({stop.location_id for stop in gates}, now=now)
     forecasts, extra = [], timedelta(0)
@@ -94,7 +102,7 @@ def forecast(trip: Trip, *, now: datetime | None = None) -> list[StopForecast]:
                 expected_arrival=arrival,
                 expected_departure=arrival + dwell,
                 basis=list(basis),
-                updated_at=now or timezone.now(),
+                updated_at=now,
             )
         )
     return forecasts
@@ -125,6 +133,8 @@ def describe(basis: list[dict]) -> str:
         values = {"hours": _signed(part["hours"]), "place": part["place"]}
         if part["kind"] == "delay":
             parts.append(_("%(hours)s h against the plan at %(place)s") % values)
+        elif part["kind"] == "overdue":
+            parts.append(_("%(hours)s h overdue at %(place)s") % values)
         elif part["kind"] == "gate_dwell":
             parts.append(_("%(hours)s h: %(place)s median dwell this week") % values)
     return "; ".join(parts) if parts else _("On plan")

@@ -5,6 +5,9 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
+from tracking.notifications import email_tasks  # noqa: F401 — registers the email channel's tasks
+from tracking.notifications import tasks as webhook_tasks  # noqa: F401 — registers webhook tasks
+
 SWEEP_AFTER = timedelta(seconds=30)
 
 
@@ -30,3 +33,11 @@ def sweep_unapplied_events(*, older_than_seconds: float = SWEEP_AFTER.total_seco
     for start in range(0, len(ids), 200):
         applied += events_apply(event_ids=ids[start : start + 200])
     return applied
+
+
+@shared_task(acks_late=True)
+def detect_delays() -> int:
+    """Raise delay exceptions for running trips overdue at a stop; raising twice does nothing."""
+    from tracking.delays import detect_delays as detect
+
+    return detect()

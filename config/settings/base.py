@@ -1,5 +1,6 @@
 """Settings shared by every environment; everything that varies comes from the environment."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -69,6 +70,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "alliance.context_processors.current_member",
+                "tracking.notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -144,6 +146,18 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Webhook deliveries wait on other companies' servers, so they have their own queue (and
+# workers, see `make stack`): a receiver that is slow or down never holds up tracking work.
+WEBHOOK_QUEUE = env("WEBHOOK_QUEUE", default="webhooks")
+CELERY_TASK_ROUTES = {"tracking.notifications.tasks.send_webhook": {"queue": WEBHOOK_QUEUE}}
+# One webhook attempt may take this long in all (connecting, sending, the answer's head).
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5)
+# An endpoint failing every attempt for this long is disabled and its member told.
+WEBHOOK_DISABLE_AFTER = timedelta(hours=env.int("WEBHOOK_DISABLE_AFTER_HOURS", default=24))
+# Webhooks go to public HTTPS addresses only; development and tests may allow plain HTTP and
+# loopback (a receiver on the same machine). Private, link-local and metadata stay refused.
+WEBHOOK_ALLOW_LOOPBACK = False
+WEBHOOK_ALLOW_HTTP = False
 # Every periodic job, in one place; only `celery beat` (make stack) runs them.
 CELERY_BEAT_SCHEDULE = {
     "generate-trips": {"task": "scheduling.tasks.generate_trips", "schedule": 3600.0},
@@ -161,6 +175,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tracking.tasks.sweep_unapplied_events",
         "schedule": 60.0,
     },
+    # Sends email digests that are due and unsent (their task lost while the broker was down).
+    "send-due-email-digests": {
+        "task": "tracking.notifications.email_tasks.send_due_email_digests",
+        "schedule": 60.0,
+    },
+    "detect-delays": {"task": "tracking.tasks.detect_delays", "schedule": 300.0},
+    # Sends webhook retries when due, and deliveries whose task the broker lost.
+    "send-due-webhooks": {
+        "task": "tracking.notifications.tasks.send_due_webhooks",
+        "schedule": 15.0,
+    },
     "close-settled-orders": {"task": "orders.tasks.close_settled_orders", "schedule": 3600.0},
     "forget-idempotency-keys": {
         "task": "orders.tasks.forget_idempotency_keys",
@@ -169,6 +194,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 # How far ahead trips are generated from timetables and bookings are placed.
 SCHEDULING_HORIZON_DAYS = env.int("SCHEDULING_HORIZON_DAYS", default=28)
+# An ETA moving by more than this is worth telling (topic "eta_changes").
+ETA_NOTIFY_THRESHOLD_MINUTES = env.int("ETA_NOTIFY_THRESHOLD_MINUTES", default=60)
+# A running trip this late at a stop raises a delay exception (once per stop).
+DELAY_THRESHOLD_MINUTES = env.int("DELAY_THRESHOLD_MINUTES", default=60)
 # Carrier API body limits: one event, a bulk of up to 1,000, and a proof-of-delivery photo.
 TRACKING_EVENT_MAX_BYTES = 64 * 1024
 TRACKING_BULK_MAX_BYTES = 2 * 1024 * 1024
@@ -191,6 +220,9 @@ DEFAULT_FROM_EMAIL = env(
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ALLIANCE_ADMIN_EMAILS = env.list("ALLIANCE_ADMIN_EMAILS", default=[])
+# Notification emails: everything a member is told about one shipment within this window
+# after the first notification goes out in one email.
+EMAIL_DIGEST_WINDOW_SECONDS = env.int("EMAIL_DIGEST_WINDOW_SECONDS", default=300)
 
 # Rendering a document costs about a second of CPU: a limit per person (portal and API).
 DOCUMENT_RATE = env("DOCUMENT_RATE", default="120/h")
@@ -242,6 +274,7 @@ SPECTACULAR_SETTINGS = {
         "ShipmentStatusEnum": "orders.models.Shipment.Status",
         "CurrencyEnum": "orders.money.Currency",
         "CountryEnum": "django_countries.countries",
+        "WebhookDeliveryStatusEnum": "tracking.notifications.models.WebhookDelivery.Status",
     },
 }
 

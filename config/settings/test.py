@@ -16,3 +16,6 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}  # noqa: F40
 RATELIMIT_ENABLE = False
 # Live-server threads must not keep connections open, or the test database cannot be dropped.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# The webhook tests run a real receiver on loopback, over plain HTTP.
+WEBHOOK_ALLOW_LOOPBACK = True
+WEBHOOK_ALLOW_HTTP = True

@@ -186,12 +186,12 @@ def test_list_costs_the_same_queries_however_many_shipments(
 ):
     client.force_login(dispatcher)
     url = reverse("shipments:list")
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):  # the bell's count included
         assert client.get(url).status_code == 200
     for _ in range(5):
         shipment = book_shipment(network, dispatcher.member, network.chongqing, network.hanoi)
         ShipmentState.objects.create(shipment=shipment, open_exceptions=["delay"])
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         response = client.get(url, {"exception": "on"})
     assert len(response.context["shipments"]) == 5
 
@@ -321,7 +321,7 @@ def test_detail_costs_the_same_queries_however_long_the_history(
     django_assert_max_num_queries,
 ):
     client.force_login(carrier_dispatcher)
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         assert client.get(detail_url(j.through)).status_code == 200
     api_event(j, django_capture_on_commit_callbacks, "departed_origin", network.chongqing, 0.9)
     api_event(j, django_capture_on_commit_callbacks, "arrived_border", network.youyiguan, 0.5)
@@ -336,7 +336,7 @@ def test_detail_costs_the_same_queries_however_long_the_history(
         )
         for minutes in range(1, 61)
     )
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         response = client.get(detail_url(j.through))
     assert len(response.context["timeline"]) == 3
     assert len(response.context["positions"]) == 50  # the latest 50 pings only

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from tracking.api import carrier, epcis, public
+from tracking.notifications import api as webhooks_api
 
 # Carriers (and dispatchers and staff) post what happened.
 urlpatterns = [
@@ -25,3 +26,5 @@ urlpatterns = [
         name="shipment-epcis",
     ),
 ]
+# Members manage their webhook endpoints and replay deliveries (webhooks:manage).
+urlpatterns += webhooks_api.router.urls

@@ -114,3 +114,68 @@ def photo_event(shipment: Shipment, event_id: int) -> TrackingEvent | None:
         .exclude(photo="")
         .first()
     )
+
+
+def open_exception_cases(*, member, is_staff: bool = False):
+    """Open exceptions the caller is concerned by, oldest first, with line, place and members.
+
+    A trip's case concerns its carriers and the members with shipments on board;
+    a shipment's case the member that placed it and its trip's carriers.
+    """
+    from django.db.models import Exists
+
+    from scheduling.models import Line
+    from tracking.models import ExceptionCase
+
+    cases = ExceptionCase.objects.filter(resolved_at__isnull=True).select_related(
+        "trip__line", "shipment__booking__trip__line", "shipment__order", "location"
+    )
+    if is_staff:
+        return cases.order_by("opened_at")
+    if member is None:
+        return cases.none()
+    operates_trip = Exists(
+        Line.carriers.through.objects.filter(line_id=OuterRef("trip__line_id"), member=member)
+    )
+    operates_shipment_trip = Exists(
+        Line.carriers.through.objects.filter(
+            line_id=OuterRef("shipment__booking__trip__line_id"), member=member
+        )
+    )
+    ships_on_trip = Exists(
+        Shipment.objects.filter(
+            booking__trip_id=OuterRef("trip_id"), booking__status="allocated", order__member=member
+        )
+    )
+    return cases.filter(
+        operates_trip | ships_on_trip | Q(shipment__order__member=member) | operates_shipment_trip
+    ).order_by("opened_at")
+
+
+def members_affected(cases) -> dict[int, list[str]]:
+    """For each case, the names of the members concerned (placers of shipments and carriers)."""
+    from alliance.models import Member
+    from scheduling.models import Line
+
+    trip_ids = {case.trip_id or case.shipment.booking.trip_id for case in cases} - {None}
+    placers: dict[int, set[int]] = {}
+    for trip_id, member_id in Shipment.objects.filter(
+        booking__trip_id__in=trip_ids, booking__status="allocated"
+    ).values_list("booking__trip_id", "order__member_id"):
+        placers.setdefault(trip_id, set()).add(member_id)
+    carriers: dict[int, set[int]] = {}
+    for trip_id, member_id in Line.carriers.through.objects.filter(
+        line__trips__in=trip_ids
+    ).values_list("line__trips", "member_id"):
+        carriers.setdefault(trip_id, set()).add(member_id)
+    ids = set().union(*placers.values(), *carriers.values()) if trip_ids else set()
+    names = dict(Member.objects.filter(pk__in=ids).values_list("pk", "legal_name"))
+    affected = {}
+    for case in cases:
+        if case.shipment_id:
+            trip_id = case.shipment.booking.trip_id
+            members = {case.shipment.order.member_id, *carriers.get(trip_id, set())}
+        else:
+            members = placers.get(case.trip_id, set()) | carriers.get(case.trip_id, set())
+        affected[case.pk] = sorted(names[m] for m in members if m in names)
+    return affected

@@ -9,6 +9,7 @@ app_name = "shipments"
 # Fixed paths first: a tracking number could otherwise swallow them.
 urlpatterns = [
     path("", views.ShipmentListView.as_view(), name="list"),
+    path("exceptions/", views.OpenExceptionsView.as_view(), name="exceptions"),
     path(
         "trips/<int:trip_id>/events/new/",
         views.TripEventView.as_view(),

@@ -482,3 +482,20 @@ class TripEventView(EventPostView):
             "stops": self.stops,
             "shipment": self.back_to,
         }
+
+
+class OpenExceptionsView(ShipmentPageMixin, TemplateView):
+    """Open exceptions concerning the member (all for staff): age, line, place, who is hit."""
+
+    template_name = "tracking/portal/exceptions.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        cases = selectors.open_exception_cases(member=user.member, is_staff=user.is_staff)
+        page = Paginator(cases, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        rows = list(page.object_list)
+        affected = selectors.members_affected(rows)
+        for case in rows:
+            case.line = case.trip.line if case.trip_id else case.shipment.booking.trip.line
+            case.members = affected.get(case.pk, [])
+        return super().get_context_data(page=page, cases=rows, **kwargs)
