@@ -292,3 +292,4 @@ class ExceptionCase(models.Model):
 
 # Notifications live in their own package; their models belong to this app.
 from tracking.notifications.models import *  # noqa: E402, F403
+from tracking.operations.models import *  # noqa: E402, F403
