@@ -50,6 +50,7 @@ urlpatterns = [
     path("track/", include("tracking.urls")),
     path("webhooks/", include("tracking.notifications.urls")),
     path("notifications/", include("tracking.notifications.portal_urls")),
+    path("operations/", include("tracking.operations.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("config.api_router")),

@@ -41,3 +41,13 @@ def detect_delays() -> int:
     from tracking.delays import detect_delays as detect
 
     return detect()
+
+
+@shared_task(acks_late=True)
+def refresh_operations(*, weeks: int | None = None) -> int:
+    """Recompute the last weeks' operations figures and the index; running twice is harmless."""
+    from tracking.operations.refresh import DEFAULT_WEEKS, refresh
+
+    now = timezone.now()
+    since = (now - timedelta(weeks=(weeks or DEFAULT_WEEKS) - 1)).date()
+    return refresh(since=since, now=now)

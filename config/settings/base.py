@@ -191,6 +191,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.forget_idempotency_keys",
         "schedule": 3600.0,
     },
+    # Recomputes the last weeks' operations figures and the operation index.
+    "refresh-operations": {"task": "tracking.tasks.refresh_operations", "schedule": 3600.0},
 }
 # How far ahead trips are generated from timetables and bookings are placed.
 SCHEDULING_HORIZON_DAYS = env.int("SCHEDULING_HORIZON_DAYS", default=28)
@@ -198,6 +200,11 @@ SCHEDULING_HORIZON_DAYS = env.int("SCHEDULING_HORIZON_DAYS", default=28)
 ETA_NOTIFY_THRESHOLD_MINUTES = env.int("ETA_NOTIFY_THRESHOLD_MINUTES", default=60)
 # A running trip this late at a stop raises a delay exception (once per stop).
 DELAY_THRESHOLD_MINUTES = env.int("DELAY_THRESHOLD_MINUTES", default=60)
+# Operations figures: a departure or arrival this late still counts as on time.
+ON_TIME_MINUTES = env.int("ON_TIME_MINUTES", default=15)
+# The operation index's base week (= 100), an ISO date in it (e.g. 2025-01-06); unset, the
+# first week with complete figures.
+OPERATION_INDEX_BASE_WEEK = env("OPERATION_INDEX_BASE_WEEK", default="") or None
 # Carrier API body limits: one event, a bulk of up to 1,000, and a proof-of-delivery photo.
 TRACKING_EVENT_MAX_BYTES = 64 * 1024
 TRACKING_BULK_MAX_BYTES = 2 * 1024 * 1024
