@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from config.admin_actions import run_for_each, run_with_reason
+from config.admin_actions import ReadOnlyInline, run_for_each, run_with_reason
 from orders import services
 from orders.models import CargoLine, Order, OrderEvent, Shipment, ShipmentItem, Tariff
 from orders.services import CARGO_FIELDS
@@ -32,17 +32,6 @@ class TariffAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         # Confirmed shipments point at their tariff; end a tariff with "valid until" instead.
         return obj is None or not obj.shipments.exists()
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class CargoLineInline(ReadOnlyInline):

@@ -8,7 +8,7 @@ disable or enable an endpoint). Secrets are never shown.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
-from config.admin_actions import ReadOnlyAdmin, run_for_each
+from config.admin_actions import ReadOnlyAdmin, ReadOnlyInline, run_for_each
 from tracking.notifications import webhooks
 from tracking.notifications.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -51,18 +51,10 @@ class WebhookEndpointAdmin(ReadOnlyAdmin):
         )
 
 
-class WebhookAttemptInline(admin.TabularInline):
+class WebhookAttemptInline(ReadOnlyInline):
     model = WebhookAttempt
     fields = ["attempted_at", "status_code", "latency_ms", "response_excerpt", "error"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WebhookDelivery)
