@@ -39,11 +39,9 @@ def member_api_keys(*, member: Member) -> QuerySet[ApiKey]:
 
 
 def api_key_by_prefix(*, prefix: str) -> ApiKey | None:
-    return (
-        ApiKey.objects.select_related("member")
-        .filter(prefix=prefix, revoked_at__isnull=True)
-        .first()
-    )
+    """On every API request: one indexed lookup, no sorting (the prefix is unique)."""
+    rows = ApiKey.objects.select_related("member").filter(prefix=prefix, revoked_at__isnull=True)
+    return next(iter(rows.order_by()[:1]), None)
 
 
 def pending_applications() -> QuerySet[MembershipApplication]:

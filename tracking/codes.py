@@ -64,3 +64,7 @@ SHIPMENT_CODES = frozenset(
 # Codes that say where the lorry is, so they need a place on the trip's line.
 NEEDS_LOCATION = ARRIVALS | DEPARTURES | {Code.CROSSED_BORDER, Code.HANDOVER}
 NEEDS_DECLARATION = frozenset({Code.EXPORT_CLEARED, Code.IMPORT_CLEARED})
+
+# Looked up once per event in bulk: sets, not the lists TextChoices rebuilds on every access.
+CODE_VALUES = frozenset(Code.values)
+REASON_VALUES = frozenset(Reason.values)

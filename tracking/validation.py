@@ -19,8 +19,10 @@ from orders.models import Shipment
 from orders.tracking_numbers import normalise
 from scheduling.models import Line, Location, Trip, TripStop
 from tracking.codes import (
+    CODE_VALUES,
     NEEDS_DECLARATION,
     NEEDS_LOCATION,
+    REASON_VALUES,
     SHIPMENT_CODES,
     TRIP_CODES,
     Code,
@@ -65,7 +67,8 @@ def _operated_by(member):
 
 def load_scope(*, member, is_staff: bool, trip_ids, tracking_numbers, location_refs) -> Scope:
     """Trips the poster operates, shipments it carries or placed, and the places named."""
-    trips = Trip.objects.filter(pk__in=[t for t in trip_ids if isinstance(t, int)])
+    # No ordering anywhere here: Meta.ordering would add joins (trips sort by line code).
+    trips = Trip.objects.filter(pk__in=[t for t in trip_ids if isinstance(t, int)]).order_by()
     if not is_staff:
         trips = trips.filter(_operated_by(member)) if member else trips.none()
     trip_rows = {
@@ -73,7 +76,7 @@ def load_scope(*, member, is_staff: bool, trip_ids, tracking_numbers, location_r
         for trip_id, created in trips.values_list("pk", "created_at")
     }
 
-    shipments = Shipment.objects.filter(tracking_number__in=list(tracking_numbers))
+    shipments = Shipment.objects.filter(tracking_number__in=list(tracking_numbers)).order_by()
     if not is_staff:
         if member is None:
             shipments = shipments.none()
@@ -95,9 +98,11 @@ def load_scope(*, member, is_staff: bool, trip_ids, tracking_numbers, location_r
     ids = {int(ref) for ref in location_refs if ref and ref.isdigit()}
     locations: dict[str, int] = {}
     if codes or ids:
-        for pk, unlocode in Location.objects.filter(
-            Q(unlocode__in=codes) | Q(pk__in=ids)
-        ).values_list("pk", "unlocode"):
+        for pk, unlocode in (
+            Location.objects.filter(Q(unlocode__in=codes) | Q(pk__in=ids))
+            .order_by()
+            .values_list("pk", "unlocode")
+        ):
             locations[str(pk)] = pk
             if unlocode:
                 locations[unlocode] = pk
@@ -106,10 +111,14 @@ def load_scope(*, member, is_staff: bool, trip_ids, tracking_numbers, location_r
     needed = set(trip_rows) | {s.trip_id for s in shipment_rows.values() if s.trip_id}
     stop_trips = {trip_id: trip_rows.get(trip_id) for trip_id in needed}
     missing = [trip_id for trip_id, info in stop_trips.items() if info is None]
-    for trip_id, created in Trip.objects.filter(pk__in=missing).values_list("pk", "created_at"):
+    for trip_id, created in (
+        Trip.objects.filter(pk__in=missing).order_by().values_list("pk", "created_at")
+    ):
         stop_trips[trip_id] = TripInfo(trip_id, created)
-    for trip_id, location_id, sequence in TripStop.objects.filter(trip_id__in=needed).values_list(
-        "trip_id", "location_id", "sequence"
+    for trip_id, location_id, sequence in (
+        TripStop.objects.filter(trip_id__in=needed)
+        .order_by()
+        .values_list("trip_id", "location_id", "sequence")
     ):
         stop_trips[trip_id].stop_of_location[location_id] = sequence
     return Scope(
@@ -202,7 +211,7 @@ def clean_event(
         errors["event_id"] = [_("Give your own id of this event, so a retry is not stored twice.")]
     allowed = SHIPMENT_CODES if shipment else TRIP_CODES
     code = raw.get("code")
-    if code not in Code.values:
+    if code not in CODE_VALUES:
         errors["code"] = [
             _("Unknown code. Use one of: %(codes)s.") % {"codes": ", ".join(sorted(allowed))}
         ]
@@ -214,13 +223,13 @@ def clean_event(
             % {"code": code}
         ]
     reason = raw.get("reason") or ""
-    if code == Code.EXCEPTION and reason not in Reason.values:
+    if code == Code.EXCEPTION and reason not in REASON_VALUES:
         errors["reason"] = [
             _("An exception needs a reason: %(reasons)s.") % {"reasons": ", ".join(Reason.values)}
         ]
     elif reason and code not in (Code.EXCEPTION, Code.EXCEPTION_RESOLVED):
         errors["reason"] = [_("A reason goes with exception and exception_resolved only.")]
-    elif reason and reason not in Reason.values:
+    elif reason and reason not in REASON_VALUES:
         errors["reason"] = [
             _("Unknown reason. Use one of: %(reasons)s.") % {"reasons": ", ".join(Reason.values)}
         ]
