@@ -329,3 +329,32 @@ def test_consignment_notes_are_rate_limited(api, network, shipper, trips, tariff
     refused = api.get(url)
     assert refused.status_code == 429
     assert refused.json()["error"]["code"] == "throttled"
+
+
+def test_orders_list_filters_by_dates_and_route_and_refuses_bad_dates(api, network, shipper):
+    soon = timezone.localdate() + timedelta(days=2)
+    later = timezone.localdate() + timedelta(days=9)
+    place_order(network, shipper, customer_reference="SOON", ready_date=soon)
+    place_order(network, shipper, customer_reference="LATER", ready_date=later)
+    place_order(
+        network,
+        shipper,
+        customer_reference="BORDER",
+        destination=network.youyiguan,
+        ready_date=later,
+    )
+
+    def refs(**query):
+        return sorted(
+            o["customer_reference"] for o in api.get("/api/v1/orders/", query).json()["results"]
+        )
+
+    assert refs(ready_to=(soon + timedelta(days=1)).isoformat()) == ["SOON"]
+    assert refs(ready_from=later.isoformat()) == ["BORDER", "LATER"]
+    assert refs(destination=network.youyiguan.pk) == ["BORDER"]
+    assert refs(origin=network.chongqing.pk, destination=network.hanoi.pk) == ["LATER", "SOON"]
+    today = timezone.localdate().isoformat()
+    assert refs(created_from=today, created_to=today) == ["BORDER", "LATER", "SOON"]
+    refused = api.get("/api/v1/orders/", {"ready_from": "next week"})
+    assert refused.status_code == 400
+    assert "ready_from" in refused.json()["error"]["fields"]
