@@ -65,11 +65,12 @@ def _enqueue(event_ids: list[int]) -> None:
             return
 
 
-@transaction.atomic
 def events_record(*, member, user, source: str, events: list[dict]) -> list[Stored]:
     """Store cleaned events (``tracking.validation.clean_event``), once each; queue applying.
 
-    Returns, in the given order, each event's id and whether this call created it.
+    Returns, in the given order, each event's id and whether this call created it. The
+    INSERT is one statement, atomic by itself, so no transaction is opened for it (a round
+    trip per post saved); inside a caller's transaction, applying waits for its commit.
     """
     if not events:
         return []

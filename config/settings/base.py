@@ -7,6 +7,8 @@ import environ
 from django.conf.locale import LANG_INFO
 from django.utils.translation import gettext_lazy as _
 
+from config.cache import with_reused_clients
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 
@@ -106,9 +108,7 @@ LANGUAGES = [
     ("ms", _("Malay")),
     ("my", _("Burmese")),
 ]
-LANG_INFO.setdefault(
-    "lo", {"bidi": False, "code": "lo", "name": "Lao", "name_local": "ພາສາລາວ"}
-)
+LANG_INFO.setdefault("lo", {"bidi": False, "code": "lo", "name": "Lao", "name_local": "ພາສາລາວ"})
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -134,7 +134,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHE_URL = env("CACHE_URL", default="")
 CACHES = {
-    "default": env.cache_url_config(CACHE_URL)
+    "default": with_reused_clients(env.cache_url_config(CACHE_URL))
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
@@ -259,8 +259,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.AnonRateThrottle",
+        "config.throttling.UserRateThrottle",
+        "config.throttling.AnonRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "user": env("API_USER_RATE", default="6000/hour"),

@@ -1,7 +1,7 @@
 """Production: every secret from the environment, no defaults; HTTPS only."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, with_reused_clients
 
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
@@ -23,6 +23,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-CACHES = {"default": env.cache_url("CACHE_URL", default=env("REDIS_URL"))}
+CACHES = {"default": with_reused_clients(env.cache_url("CACHE_URL", default=env("REDIS_URL")))}
 EMAIL_CONFIG = env.email_url("EMAIL_URL")
 vars().update(EMAIL_CONFIG)

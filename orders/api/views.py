@@ -8,10 +8,10 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 
 from alliance.api.permissions import HasScope, caller_member
 from alliance.constants import ApiScope
+from config.throttling import UserRateThrottle
 from orders import idempotency, notes, quotes, selectors, services, splitting
 from orders.api import serializers
 from orders.filtersets import OrderFilterSet, ShipmentFilterSet

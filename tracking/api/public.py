@@ -20,9 +20,9 @@ from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from config.throttling import AnonRateThrottle
 from orders.models import Shipment
 from tracking import selectors
 from tracking.codes import Code
