@@ -16,13 +16,15 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import escape
 from rest_framework.test import APIClient
 
 from alliance.constants import ApiScope, UserRole
 from config.exceptions import ApplicationError
 from tests.conftest import celery_broker
 from tests.factories import MemberFactory, UserFactory, api_key_for
+from tracking.codes import Code
 from tracking.notifications import webhooks
 from tracking.notifications.models import (
     Channel,
@@ -34,6 +36,7 @@ from tracking.notifications.models import (
     WebhookEndpoint,
 )
 from tracking.notifications.services import Tell, notify
+from tracking.notifications.titles import title_of
 
 pytestmark = pytest.mark.django_db
 
@@ -1003,3 +1006,154 @@ def test_admin_shows_deliveries_with_attempts_and_replays_them(
     delivery.refresh_from_db()
     assert delivery.status == WebhookDelivery.Status.DELIVERED
     assert delivery.attempt_log.count() == 2
+
+
+# --- Languages ----------------------------------------------------------------------------------
+
+
+def label(choice, language: str) -> str:
+    """A choice's label as the catalogue writes it in ``language``."""
+    with translation.override(language):
+        return str(choice.label)
+
+
+def test_an_endpoint_receives_titles_in_its_language_and_the_signature_verifies(
+    client, receiver, member, django_capture_on_commit_callbacks
+):
+    endpoint, secret = endpoint_for(member, receiver, language="zh-hans")
+    [notification] = told(
+        django_capture_on_commit_callbacks, tell(member, "8", reason="", place="Chongqing")
+    )
+
+    [request] = receiver.received
+    departed_zh = label(Code.DEPARTED_ORIGIN, "zh-hans")
+    assert departed_zh != "Departed origin"  # the catalogue translates it
+    title = request.envelope["data"]["title"]
+    assert title == title_of(notification, "zh-hans")
+    assert title.startswith("LA8: ") and departed_zh in title and "Chongqing" in title
+    # The body signed is the body sent, Chinese title included.
+    assert webhooks.verify_signature(request.headers["Lorry-Signature"], request.body, secret)
+    # The facts stay codes, the same in every language; the stored title stays as told.
+    assert request.envelope["data"]["code"] == "departed_origin"
+    assert Notification.objects.get().title == "LA8: departed"
+
+    # What the API and the portal show as POSTed is what was POSTed.
+    delivery = only_delivery()
+    shown = api(member).get(f"/api/v1/webhook-deliveries/{delivery.pk}/").json()
+    assert shown["payload"] == request.envelope
+    client.force_login(UserFactory(member=member, role=UserRole.ADMIN, language="en"))
+    page = client.get(f"/webhooks/deliveries/{delivery.pk}/").content.decode()
+    assert departed_zh in page
+    # The list of deliveries is for its reader: in English here.
+    listed = client.get(f"/webhooks/{endpoint.pk}/").content.decode()
+    assert title_of(notification, "en") in listed and departed_zh not in listed
+
+
+def test_an_endpoint_is_written_to_in_its_members_country_language_unless_chosen(client, receiver):
+    vietnamese = MemberFactory(country="VN")
+    endpoint, _ = endpoint_for(vietnamese, receiver)
+    assert endpoint.language == "vi"
+    chosen, _ = endpoint_for(vietnamese, receiver, language="en")
+    assert chosen.language == "en"
+
+    created = api(MemberFactory(country="CN")).post(
+        "/api/v1/webhooks/", {"url": receiver.url()}, format="json"
+    )
+    assert created.status_code == 201 and created.json()["language"] == "zh-hans"
+    # A country without a language of the alliance's own: the platform's.
+    singaporean, _ = endpoint_for(MemberFactory(country="SG"), receiver)
+    assert singaporean.language == "en"
+
+    client.force_login(UserFactory(member=vietnamese, role=UserRole.ADMIN, language="en"))
+    response = client.post("/webhooks/", {"url": receiver.url("/portal"), "topics": ["delays"]})
+    assert response.status_code == 302
+    assert WebhookEndpoint.objects.get(url=receiver.url("/portal")).language == "vi"
+
+
+def test_an_endpoints_language_is_changed_in_the_api_the_portal_and_the_admin(
+    client, member, receiver, staff
+):
+    endpoint, _ = endpoint_for(member, receiver)
+    url = f"/api/v1/webhooks/{endpoint.pk}/"
+    patched = api(member).patch(url, {"language": "vi"}, format="json")
+    assert patched.status_code == 200 and patched.json()["language"] == "vi"
+
+    client.force_login(UserFactory(member=member, role=UserRole.ADMIN))
+    form = {"url": endpoint.url, "topics": ["delays"], "is_active": "on", "language": "lo"}
+    assert client.post(f"/webhooks/{endpoint.pk}/", form).status_code == 302
+    endpoint.refresh_from_db()
+    assert endpoint.language == "lo"
+
+    client.force_login(staff)
+    changelist = "/admin/tracking/webhookendpoint/"
+    asked = client.post(changelist, {"action": "set_language", "_selected_action": [endpoint.pk]})
+    assert asked.status_code == 200 and b'name="language"' in asked.content
+    done = client.post(
+        changelist,
+        {
+            "action": "set_language",
+            "_selected_action": [endpoint.pk],
+            "confirm": "1",
+            "language": "my",
+        },
+    )
+    assert done.status_code == 302
+    endpoint.refresh_from_db()
+    assert endpoint.language == "my"
+    refused = client.post(
+        changelist,
+        {
+            "action": "set_language",
+            "_selected_action": [endpoint.pk],
+            "confirm": "1",
+            "language": "xx",
+        },
+    )
+    assert refused.status_code == 200
+    assert escape(webhooks.unknown_language_message("xx")) in refused.content.decode()
+    endpoint.refresh_from_db()
+    assert endpoint.language == "my"
+
+
+def test_an_unknown_language_is_refused_with_a_clear_message_and_nothing_saved(
+    client, member, receiver
+):
+    client_api = api(member)
+    response = client_api.post(
+        "/api/v1/webhooks/", {"url": receiver.url(), "language": "xx"}, format="json"
+    )
+    assert response.status_code == 400
+    [message] = response.json()["error"]["fields"]["language"]
+    assert message == webhooks.unknown_language_message("xx")
+    assert "“xx”" in message and "zh-hans" in message  # what was wrong, and what is right
+    assert not WebhookEndpoint.objects.exists()
+
+    client.force_login(UserFactory(member=member, role=UserRole.ADMIN, language="en"))
+    form = {"url": receiver.url(), "topics": ["milestones"], "language": "xx"}
+    response = client.post("/webhooks/", form)
+    assert response.status_code == 400
+    assert escape(webhooks.unknown_language_message("xx")) in response.content.decode()
+    assert not WebhookEndpoint.objects.exists()
+
+    endpoint, _ = endpoint_for(member, receiver)
+    patched = client_api.patch(
+        f"/api/v1/webhooks/{endpoint.pk}/",
+        {"language": "klingon", "description": "changed"},
+        format="json",
+    )
+    assert patched.status_code == 400
+    assert list(patched.json()["error"]["fields"]) == ["language"]
+    edited = client.post(
+        f"/webhooks/{endpoint.pk}/", {**form, "topics": ["delays"], "is_active": "on"}
+    )
+    assert edited.status_code == 400
+    endpoint.refresh_from_db()
+    assert (endpoint.language, endpoint.description, endpoint.topics) == ("th", "", Topic.values)
+
+    # The service refuses it too, whoever calls it.
+    with pytest.raises(ApplicationError) as refused:
+        webhooks.endpoint_create(member=member, url=receiver.url(), language="xx")
+    assert refused.value.field == "language"
+    with pytest.raises(ApplicationError):
+        webhooks.endpoint_update(endpoint=endpoint, language="xx")
+    assert WebhookEndpoint.objects.count() == 1

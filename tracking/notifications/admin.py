@@ -5,18 +5,34 @@ staff act through actions that call the webhook services (replay a delivery,
 disable or enable an endpoint). Secrets are never shown.
 """
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy
 
 from config.admin_actions import ReadOnlyAdmin, ReadOnlyInline, run_for_each
 from tracking.notifications import webhooks
+from tracking.notifications.forms import LanguageField
 from tracking.notifications.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+
+class EndpointLanguageForm(forms.Form):
+    language = LanguageField(label=gettext_lazy("Language"), choices=settings.LANGUAGES)
 
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(ReadOnlyAdmin):
-    list_display = ["url", "member", "is_active", "failing_since", "disabled_reason", "created_at"]
-    list_filter = ["is_active", ("failing_since", admin.EmptyFieldListFilter)]
+    list_display = [
+        "url",
+        "member",
+        "language",
+        "is_active",
+        "failing_since",
+        "disabled_reason",
+        "created_at",
+    ]
+    list_filter = ["is_active", ("failing_since", admin.EmptyFieldListFilter), "language"]
     search_fields = ["url", "description", "member__legal_name"]
     list_select_related = ["member"]
     fields = [
@@ -24,13 +40,14 @@ class WebhookEndpointAdmin(ReadOnlyAdmin):
         "url",
         "description",
         "topics",
+        "language",
         "is_active",
         "failing_since",
         "disabled_reason",
         "previous_secret_until",
         "created_at",
     ]
-    actions = ["disable", "enable"]
+    actions = ["disable", "enable", "set_language"]
 
     @admin.action(description=gettext_lazy("Disable the selected endpoints"))
     def disable(self, request, queryset):
@@ -49,6 +66,32 @@ class WebhookEndpointAdmin(ReadOnlyAdmin):
             lambda endpoint: webhooks.endpoint_update(endpoint=endpoint, is_active=True),
             gettext_lazy("%(count)d endpoint(s) enabled."),
         )
+
+    @admin.action(description=gettext_lazy("Change the language of the selected endpoints"))
+    def set_language(self, request, queryset):
+        """Ask for the language first (again, with its error, if it is missing or unknown)."""
+        form = EndpointLanguageForm(request.POST if "confirm" in request.POST else None)
+        if not form.is_valid():
+            return render(
+                request,
+                "tracking/webhooks/admin_language.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": gettext_lazy("Change the language of the selected endpoints"),
+                    "objects": queryset,
+                    "form": form,
+                    "action": "set_language",
+                    "opts": self.model._meta,
+                },
+            )
+        language = form.cleaned_data["language"]
+        run_for_each(
+            request,
+            queryset,
+            lambda endpoint: webhooks.endpoint_update(endpoint=endpoint, language=language),
+            gettext_lazy("%(count)d endpoint(s) changed."),
+        )
+        return None
 
 
 class WebhookAttemptInline(ReadOnlyInline):

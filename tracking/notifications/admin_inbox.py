@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from config.admin_actions import ReadOnlyAdmin
 from tracking.notifications.models import EmailDigest, InAppNotification, Notification
+from tracking.notifications.titles import title_of
 
 
 class InAppInline(admin.TabularInline):
@@ -44,7 +45,7 @@ class DigestInline(admin.TabularInline):
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "member", "topic", "kind", "title", "shipment", "order"]
+    list_display = ["created_at", "member", "topic", "kind", "shown_title", "shipment", "order"]
     list_filter = ["topic", "kind"]
     search_fields = [
         "title",
@@ -56,6 +57,11 @@ class NotificationAdmin(ReadOnlyAdmin):
     list_select_related = ["member", "shipment", "order"]
     date_hierarchy = "created_at"
     inlines = [InAppInline, DigestInline]
+
+    @admin.display(description=gettext_lazy("title"), ordering="title")
+    def shown_title(self, notification):
+        # In the reader's language; the search looks in the stored English title.
+        return title_of(notification)
 
 
 @admin.register(EmailDigest)

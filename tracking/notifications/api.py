@@ -8,6 +8,7 @@ rotating) and never again.
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -35,6 +36,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
             "url",
             "description",
             "topics",
+            "language",
             "is_active",
             "failing_since",
             "disabled_reason",
@@ -61,6 +63,20 @@ class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
         read_only_fields = fields
 
 
+class LanguageField(serializers.ChoiceField):
+    """One of the platform's languages, refused with the message the service gives."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=settings.LANGUAGES, **kwargs)
+
+    def to_internal_value(self, data):
+        if str(data) not in self.choice_strings_to_values:
+            raise serializers.ValidationError(
+                webhooks.unknown_language_message(data), code="invalid_choice"
+            )
+        return super().to_internal_value(data)
+
+
 class WebhookEndpointInputSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=500)
     description = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -69,6 +85,11 @@ class WebhookEndpointInputSerializer(serializers.Serializer):
         required=False,
         allow_empty=False,
         help_text="Topics delivered to the endpoint; all of them when left out.",
+    )
+    language = LanguageField(
+        required=False,
+        help_text="The language of the events' titles (data.title); when left out at creation, "
+        "the usual language of the member's country.",
     )
     is_active = serializers.BooleanField(
         required=False,
@@ -125,8 +146,8 @@ class WebhookDeliveryDetailSerializer(WebhookDeliverySerializer):
         read_only_fields = fields
 
     def get_payload(self, delivery) -> dict:
-        """The envelope POSTed on every attempt."""
-        return webhooks.envelope(delivery.notification)
+        """The envelope POSTed on every attempt, its title in the endpoint's language."""
+        return webhooks.delivery_envelope(delivery)
 
 
 # --- Views ------------------------------------------------------------------------------------
@@ -183,7 +204,7 @@ class WebhookEndpointViewSet(
 
     @extend_schema(request=WebhookEndpointInputSerializer, responses=WebhookEndpointSerializer)
     def partial_update(self, request, *args, **kwargs):
-        """Change the URL, description or topics, or pause and enable the endpoint."""
+        """Change the URL, description, topics or language, or pause and enable the endpoint."""
         endpoint = self.get_object()
         data = WebhookEndpointInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)

@@ -12,12 +12,14 @@ platform notices, which have no shipment, share one digest per member).
   shipment whatever the concurrency. After the commit, a task is queued to
   send each new digest when it is due; a broker that is down only logs.
 - ``digest_send`` locks the digest, sends one email per language of its
-  recipients and marks it sent in the same transaction: running it twice, or
-  applying the same event twice, sends one email.
+  recipients (``language_of``: their own, else their company's country's), the
+  titles in it too, and marks it sent in the same transaction: running it twice,
+  or applying the same event twice, sends one email.
 - ``digests_send_due`` (a periodic task) sends every digest due and unsent, so a
   lost task or a broker outage delays an email by a minute and loses none.
 """
 
+import copy
 import logging
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -30,16 +32,18 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import dateformat, timezone, translation
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
+from alliance.languages import language_of
+from config import l10n
 from scheduling.models import Location
 from tracking.notifications.models import Channel, EmailDigest, Notification
 from tracking.notifications.preferences import email_recipients_of, topics_by_member
+from tracking.notifications.titles import title_of
 
 logger = logging.getLogger(__name__)
 
-TIME_FORMAT = "D j M Y, H:i"
 # Attempts at finding or opening the open digests: a digest being sent meanwhile is
 # closed under our feet at most once per attempt.
 OPEN_ATTEMPTS = 5
@@ -210,18 +214,29 @@ def _messages(digest: EmailDigest, notifications: list[Notification], recipients
     """One email per language of the recipients, to everyone reading that language."""
     by_language = defaultdict(list)
     for user in recipients:
-        by_language[user.language or settings.LANGUAGE_CODE].append(user.email)
+        by_language[language_of(user)].append(user.email)
     moments = local_moments(notifications)
     messages = []
     for language, addresses in sorted(by_language.items()):
         with translation.override(language):
-            context = _context(digest, notifications, moments)
+            context = _context(digest, _titled_in(notifications, language), moments)
             subject = render_to_string("tracking/email/digest_subject.txt", context)
             body = render_to_string("tracking/email/digest.txt", context)
         messages.append(
             EmailMultiAlternatives(subject=" ".join(subject.split()), body=body, to=addresses)
         )
     return messages
+
+
+def _titled_in(notifications: list[Notification], language: str) -> list[Notification]:
+    """Copies of the notifications whose ``title`` is written in ``language``: the digest's
+    templates (its subject too, for a single notification) read ``title``."""
+    titled = []
+    for notification in notifications:
+        shown = copy.copy(notification)
+        shown.title = title_of(notification, language)
+        titled.append(shown)
+    return titled
 
 
 def _context(digest: EmailDigest, notifications: list[Notification], moments: dict) -> dict:
@@ -293,11 +308,10 @@ def _zone(notification: Notification, zones: dict[str, str]) -> tzinfo:
 
 
 def format_moment(local: datetime) -> str:
-    """A local time written the reader's way, with the zone's abbreviation (ICT, CST, UTC+07)."""
-    name = local.tzname() or ""
-    if name[:1] in "+-":
-        name = f"UTC{name}"
-    return f"{dateformat.format(local, TIME_FORMAT)} {name}"
+    """A local time written the reader's way, its zone named in their language ("Vietnam
+    Time"; "GMT+08:00" where only the offset is known)."""
+    moment = l10n.as_read(local, with_year=True)
+    return f"{moment.text} {moment.zone}"
 
 
 def link_path(notification: Notification) -> str:

@@ -1,10 +1,29 @@
 """Portal forms of webhooks: an endpoint, and a secret rotation."""
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from tracking.notifications import webhooks
-from tracking.notifications.models import Topic
+from tracking.notifications.models import Topic, WebhookEndpoint
+
+
+class LanguageField(forms.TypedChoiceField):
+    """One of the platform's languages, refused with the message the service gives; none
+    chosen is None, left to the service (the country's language, or the one kept)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(empty_value=None, **kwargs)
+
+    def validate(self, value):
+        if value and not self.valid_value(value):
+            raise forms.ValidationError(
+                webhooks.unknown_language_message(value), code="invalid_choice"
+            )
+        super().validate(value)
+
+
+LANGUAGE_HELP = WebhookEndpoint._meta.get_field("language").help_text
 
 
 class WebhookEndpointForm(forms.Form):
@@ -22,9 +41,20 @@ class WebhookEndpointForm(forms.Form):
         initial=Topic.values,
         error_messages={"required": _("Choose at least one topic.")},
     )
+    language = LanguageField(
+        label=_("Language"),
+        # Not chosen: the service picks the usual language of the member's country.
+        choices=[("", _("Your company's country's language")), *settings.LANGUAGES],
+        required=False,
+        help_text=LANGUAGE_HELP,
+    )
 
 
 class WebhookEndpointEditForm(WebhookEndpointForm):
+    # Left out of a post: the endpoint keeps its language.
+    language = LanguageField(
+        label=_("Language"), choices=settings.LANGUAGES, required=False, help_text=LANGUAGE_HELP
+    )
     is_active = forms.BooleanField(
         label=_("Active"),
         required=False,

@@ -2,7 +2,8 @@
 
 The members concerned by a shipment are the member that placed its order and
 the carriers operating the trip it is on. Each cause has a stable
-``dedupe_key``, so the same cause never tells anyone twice.
+``dedupe_key``, so the same cause never tells anyone twice. Titles are worded in
+``titles`` from the data told: stored in English, shown in the reader's language.
 """
 
 from django.db.models import Q
@@ -12,6 +13,7 @@ from scheduling.models import Line
 from tracking.codes import STATUS_BEARING, Code, Reason
 from tracking.notifications.models import Topic
 from tracking.notifications.services import Tell
+from tracking.notifications.titles import stored_title
 
 
 def _topic(code: str, reason: str) -> tuple[str, str] | None:
@@ -82,15 +84,14 @@ def tells_for_event(event, meant: list[tuple[int, str]]) -> list[Tell]:
             "unlocode": event.location.unlocode if event.location_id else "",
             "timezone": event.location.timezone if event.location_id else "",
         }
+        title = stored_title(kind, data)
         for member_id in shipment["members"]:
             tells.append(
                 Tell(
                     member_id=member_id,
                     topic=topic,
                     kind=kind,
-                    title=f"{shipment['tracking_number']}: {Code(code).label}"
-                    + (f" ({Reason(event.reason).label})" if event.reason else "")
-                    + (f" — {place}" if place else ""),
+                    title=title,
                     dedupe_key=f"event:{event.pk}:shipment:{sid}",
                     shipment_id=sid,
                     order_id=shipment["order_id"],
@@ -119,13 +120,14 @@ def tells_for_eta_moves(moves: list[tuple[int, object, object]], *, basis_of) ->
             "hours": hours,
             "basis": basis_of(sid),
         }
+        title = stored_title("shipment.eta_changed", data)
         for member_id in shipment["members"]:
             tells.append(
                 Tell(
                     member_id=member_id,
                     topic=Topic.ETA_CHANGES,
                     kind="shipment.eta_changed",
-                    title=f"{shipment['tracking_number']}: ETA {hours:+g} h",
+                    title=title,
                     dedupe_key=f"eta:{sid}:{new:%Y%m%dT%H%M}",
                     shipment_id=sid,
                     order_id=shipment["order_id"],
@@ -143,22 +145,23 @@ def tells_for_order(order, *, to_status: str, reason: str = "") -> list[Tell]:
     }
     if to_status not in kinds:
         return []
+    data = {
+        "order": order.reference,
+        "status": to_status,
+        "reason": reason,
+        "shipments": list(
+            Shipment.objects.filter(order=order).values_list("tracking_number", flat=True)
+        ),
+    }
     return [
         Tell(
             member_id=order.member_id,
             topic=Topic.ORDERS,
             kind=kinds[to_status],
-            title=f"{order.reference}: {to_status}",
+            title=stored_title(kinds[to_status], data),
             dedupe_key=f"order:{order.pk}:{to_status}",
             order_id=order.pk,
-            data={
-                "order": order.reference,
-                "status": to_status,
-                "reason": reason,
-                "shipments": list(
-                    Shipment.objects.filter(order=order).values_list("tracking_number", flat=True)
-                ),
-            },
+            data=data,
         )
     ]
 
@@ -176,22 +179,24 @@ def tells_for_booking(booking_event) -> list[Tell]:
     if shipment is None:  # the first allocation, before the shipment exists: the order tells
         return []
     trip = booking_event.trip
+    kind = f"booking.{booking_event.action}"
+    data = {
+        "tracking_number": shipment.tracking_number,
+        "order": shipment.order.reference,
+        "action": booking_event.action,
+        "trip": trip.pk if trip else None,
+        "line": trip.line.code if trip else "",
+        "reason": booking_event.reason,
+    }
     return [
         Tell(
             member_id=shipment.order.member_id,
             topic=Topic.ALLOCATION,
-            kind=f"booking.{booking_event.action}",
-            title=f"{shipment.tracking_number}: {booking_event.get_action_display()}",
+            kind=kind,
+            title=stored_title(kind, data),
             dedupe_key=f"booking-event:{booking_event.pk}",
             shipment_id=shipment.pk,
             order_id=shipment.order_id,
-            data={
-                "tracking_number": shipment.tracking_number,
-                "order": shipment.order.reference,
-                "action": booking_event.action,
-                "trip": trip.pk if trip else None,
-                "line": trip.line.code if trip else "",
-                "reason": booking_event.reason,
-            },
+            data=data,
         )
     ]

@@ -137,7 +137,10 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["member", "-sequence"], name="notification_member_idx")]
 
     def __str__(self) -> str:
-        return self.title
+        # Imported here: the wording needs the orders and scheduling models.
+        from tracking.notifications.titles import title_of
+
+        return title_of(self)
 
 
 class InAppNotification(models.Model):
@@ -207,6 +210,15 @@ class WebhookEndpoint(models.Model):
         models.CharField(max_length=16, choices=Topic.choices),
         verbose_name=_("event types"),
         default=list,
+    )
+    # What its human-readable fields (the title) are written in; the member's country's
+    # language unless chosen (``webhooks.endpoint_create``).
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The language of the titles in the events POSTed to it."),
     )
     is_active = models.BooleanField(_("active"), default=True)
     failing_since = models.DateTimeField(_("failing since"), null=True, blank=True)

@@ -24,6 +24,7 @@ from tracking.notifications.forms_inbox import NotificationSettingsForm
 from tracking.notifications.in_app import in_app_mark_read, in_app_of
 from tracking.notifications.models import InAppNotification, Notification
 from tracking.notifications.preferences import notification_settings_save
+from tracking.notifications.titles import title_of
 
 
 def is_htmx(request) -> bool:
@@ -34,6 +35,7 @@ def is_htmx(request) -> bool:
 class Row:
     item: InAppNotification
     notification: Notification
+    title: str  # in the reader's language
     local: datetime
     when: str
     open_url: str  # marks read, then goes to the shipment or order; empty when about neither
@@ -49,6 +51,7 @@ def rows_of(items: list[InAppNotification]) -> list[Row]:
             Row(
                 item=item,
                 notification=notification,
+                title=title_of(notification),
                 local=moments[notification.pk],
                 when=format_moment(moments[notification.pk]),
                 open_url=reverse("notifications:open", kwargs={"pk": item.pk}) if about else "",

@@ -38,7 +38,13 @@ def topics_of(member, channel: str) -> list[str]:
 def email_recipients_of(member) -> list:
     """Who receives the member's notification emails: its chosen active colleagues, else its
     active administrators."""
-    people = get_user_model().objects.filter(member=member, is_active=True).order_by("email")
+    # With their member: each one's language may be its country's (``language_of``).
+    people = (
+        get_user_model()
+        .objects.filter(member=member, is_active=True)
+        .select_related("member")
+        .order_by("email")
+    )
     chosen = list(
         people.filter(pk__in=EmailRecipient.objects.filter(member=member).values("user_id"))
     )

@@ -27,6 +27,7 @@ from tracking.notifications.forms import (
     WebhookEndpointForm,
 )
 from tracking.notifications.models import WebhookDelivery, WebhookEndpoint
+from tracking.notifications.titles import title_of
 
 NEW_SECRET_SESSION_KEY = "webhooks:new-secret"  # noqa: S105 — a session key
 
@@ -105,6 +106,7 @@ class WebhookDetailView(MemberAdminRequiredMixin, View):
                 "url": endpoint.url,
                 "description": endpoint.description,
                 "topics": endpoint.topics,
+                "language": endpoint.language,
                 "is_active": endpoint.is_active,
             }
         )
@@ -117,7 +119,10 @@ class WebhookDetailView(MemberAdminRequiredMixin, View):
                 "form": form,
                 "rotate_form": rotate_form or RotateSecretForm(),
                 "page": page,
-                "deliveries": page.object_list,
+                # Each with its title in the reader's language.
+                "deliveries": [
+                    (delivery, title_of(delivery.notification)) for delivery in page.object_list
+                ],
                 "status": wanted,
                 "statuses": WebhookDelivery.Status.choices,
                 "query": f"status={wanted}" if wanted else "",
@@ -170,7 +175,8 @@ class WebhookDeliveryView(MemberAdminRequiredMixin, View):
 
     def get(self, request, pk: int):
         delivery = _delivery(request, pk)
-        payload = json.dumps(webhooks.envelope(delivery.notification), indent=2, ensure_ascii=False)
+        # As POSTed: its title in the endpoint's language, whoever reads the page.
+        payload = json.dumps(webhooks.delivery_envelope(delivery), indent=2, ensure_ascii=False)
         return render(
             request,
             self.template_name,

@@ -50,6 +50,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from alliance.languages import language_for_country
 from alliance.models import Member
 from config.exceptions import ApplicationError
 from tracking.notifications.models import (
@@ -62,6 +63,7 @@ from tracking.notifications.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from tracking.notifications.titles import stored_title, title_of
 
 logger = logging.getLogger(__name__)
 
@@ -203,7 +205,7 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def envelope(notification: Notification) -> dict:
+def envelope(notification: Notification, language: str | None = None) -> dict:
     """What every webhook POST carries, the same on every attempt.
 
     - ``id``: the event id (the notification's UUID); the same on retries and replays,
@@ -217,6 +219,9 @@ def envelope(notification: Notification) -> dict:
       arrival: retries and parallel deliveries arrive in any order).
     - ``data``: the event's facts (``title``, ``tracking_number``, ``order``, ``code`` …);
       ``data.occurred_at`` is when it happened (the event's own time when known).
+      ``data.title`` is written in ``language`` (None: the active language): a delivery's
+      in its endpoint's language as it is when sent (``delivery_body``); the codes and
+      other facts are the same in every language.
     """
     data = notification.data if isinstance(notification.data, dict) else {}
     return {
@@ -227,15 +232,27 @@ def envelope(notification: Notification) -> dict:
         "api_version": API_VERSION,
         "sequence": notification.sequence,
         "data": {
-            "title": notification.title,
+            "title": title_of(notification, language),
             **data,
             "occurred_at": data.get("occurred_at") or _iso(notification.created_at),
         },
     }
 
 
-def body_of(notification: Notification) -> bytes:
-    return json.dumps(envelope(notification), separators=(",", ":"), ensure_ascii=False).encode()
+def body_of(notification: Notification, language: str | None = None) -> bytes:
+    return json.dumps(
+        envelope(notification, language), separators=(",", ":"), ensure_ascii=False
+    ).encode()
+
+
+def delivery_envelope(delivery: WebhookDelivery) -> dict:
+    """The envelope a delivery POSTs: its title in the endpoint's language."""
+    return envelope(delivery.notification, delivery.endpoint.language)
+
+
+def delivery_body(delivery: WebhookDelivery) -> bytes:
+    """The bytes a delivery POSTs, and signs: the same body, so the signature verifies."""
+    return body_of(delivery.notification, delivery.endpoint.language)
 
 
 def sign(body: bytes, secrets_: list[str], *, timestamp: int) -> str:
@@ -548,7 +565,7 @@ def delivery_attempt(*, delivery_id: int, attempt: int, now: datetime | None = N
         return "skipped"
     if delivery.attempts == 1 and _waits_for_recovery(delivery, now=now):
         return "waiting"
-    body = body_of(delivery.notification)
+    body = delivery_body(delivery)
     outcome = post(delivery.endpoint.url, body, headers_for(delivery, body, now=now))
     return _record(delivery, outcome, now=now)
 
@@ -671,20 +688,21 @@ def _disable_if_failing(
     WebhookDelivery.objects.filter(
         endpoint_id=endpoint.pk, status=WebhookDelivery.Status.PENDING
     ).update(status=WebhookDelivery.Status.FAILED, next_attempt_at=None)
+    data = {
+        "endpoint_id": endpoint.pk,
+        "url": endpoint.url,
+        "failing_since": _iso(since),
+        "reason": reason,
+    }
     notify(
         [
             Tell(
                 member_id=endpoint.member_id,
                 topic=Topic.ACCOUNT,
                 kind="webhook.endpoint_disabled",
-                title=_("Webhook endpoint disabled: %(url)s") % {"url": endpoint.url},
+                title=stored_title("webhook.endpoint_disabled", data),
                 dedupe_key=f"webhook-disabled:{endpoint.pk}:{now.date().isoformat()}",
-                data={
-                    "endpoint_id": endpoint.pk,
-                    "url": endpoint.url,
-                    "failing_since": _iso(since),
-                    "reason": reason,
-                },
+                data=data,
             )
         ]
     )
@@ -738,11 +756,37 @@ def _clean_topics(topics) -> list[str]:
     return [topic for topic in Topic.values if topic in chosen]
 
 
+def unknown_language_message(language) -> str:
+    """Why a language is refused, for the service, the portal form and the API alike."""
+    return _("Unknown language “%(language)s”: choose one of %(languages)s.") % {
+        "language": language,
+        "languages": ", ".join(code for code, _name in settings.LANGUAGES),
+    }
+
+
+def _clean_language(language: str) -> str:
+    if language not in dict(settings.LANGUAGES):
+        raise ApplicationError(
+            unknown_language_message(language), code="unknown_language", field="language"
+        )
+    return language
+
+
 @transaction.atomic(durable=True)
 def endpoint_create(
-    *, member, url: str, description: str = "", topics: list[str] | None = None
+    *,
+    member,
+    url: str,
+    description: str = "",
+    topics: list[str] | None = None,
+    language: str | None = None,
 ) -> tuple[WebhookEndpoint, str]:
-    """Add an endpoint (all topics unless chosen); returns it and its secret, to show once."""
+    """Add an endpoint (all topics unless chosen); returns it and its secret, to show once.
+
+    Its titles are written in ``language``, by default the usual language of the
+    member's country (a Vietnamese carrier's system reads Vietnamese).
+    """
+    language = _clean_language(language or language_for_country(member.country))
     validate_endpoint_url(url)
     # The member's row is locked, so two creations at once cannot both pass the limit.
     Member.objects.select_for_update().filter(pk=member.pk).first()
@@ -758,6 +802,7 @@ def endpoint_create(
         url=url,
         description=description,
         topics=_clean_topics(topics),
+        language=language,
         secret=secret,
     )
     endpoint.full_clean()
@@ -772,6 +817,7 @@ def endpoint_update(
     url: str | None = None,
     description: str | None = None,
     topics: list[str] | None = None,
+    language: str | None = None,
     is_active: bool | None = None,
 ) -> WebhookEndpoint:
     """Change what is given. Enabling clears the failure record; disabling gives up the
@@ -784,6 +830,8 @@ def endpoint_update(
         endpoint.description = description
     if topics is not None:
         endpoint.topics = _clean_topics(topics)
+    if language is not None:
+        endpoint.language = _clean_language(language)
     if is_active is not None and is_active != endpoint.is_active:
         if is_active:
             validate_endpoint_url(endpoint.url)
