@@ -65,7 +65,8 @@ bench: $(STAMP)
 
 # Regenerate the translation catalogues after changing strings (needs GNU gettext).
 messages: $(STAMP)
-	$(BIN)/python manage.py makemessages --locale zh_Hans --locale vi --no-obsolete \
+	$(BIN)/python manage.py makemessages --no-obsolete \
+	  --locale zh_Hans --locale vi --locale th --locale lo --locale ms --locale my \
 	  --ignore ".venv/*" --ignore "var/*" --ignore "node_modules/*" --ignore "tests/*"
 	$(BIN)/python manage.py compilemessages --ignore ".venv/*" --ignore "node_modules/*"
 

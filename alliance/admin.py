@@ -174,7 +174,10 @@ class UserAdmin(DjangoUserAdmin):
     autocomplete_fields = ["member"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        (gettext_lazy("Person"), {"fields": ["full_name", "language", "member", "role"]}),
+        (
+            gettext_lazy("Person"),
+            {"fields": ["full_name", "language", "time_zone", "member", "role"]},
+        ),
         (
             gettext_lazy("Permissions"),
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},

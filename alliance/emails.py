@@ -8,6 +8,7 @@ from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from alliance.languages import language_of
 from alliance.models import MembershipApplication, User
 from alliance.tokens import invitation_token_generator
 
@@ -55,6 +56,6 @@ def send_invitation(*, user_id: int) -> None:
     _send(
         template="invitation",
         to=user.email,
-        language=user.language,
+        language=language_of(user),
         context={"user": user, "member": user.member, "url": invitation_url(user)},
     )

@@ -1,12 +1,14 @@
 """Portal forms; they validate input and hand it to services, never saving models themselves."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from phonenumber_field.formfields import PhoneNumberField
 
+from alliance import languages
 from alliance.constants import ALLIANCE_COUNTRIES, ApiScope, BusinessRole, UserRole
 from alliance.middleware import suspended_message
 from alliance.validators import normalise_registration_number, validate_business_licence
@@ -100,10 +102,33 @@ class LoginForm(AuthenticationForm):
             raise ValidationError(suspended_message(), code="suspended")
 
 
+def _language_choices():
+    return [("", _("As the browser asks, else the company's country's")), *settings.LANGUAGES]
+
+
 class InviteColleagueForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     email = forms.EmailField(label=_("Email"), max_length=254)
     role = forms.ChoiceField(label=_("Role"), choices=UserRole.choices, initial=UserRole.VIEWER)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=_language_choices,
+        required=False,
+        help_text=_("Of the invitation email and of their pages; they can change it later."),
+    )
+
+
+class PreferencesForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language"), choices=_language_choices, required=False)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=lambda: [("", _("The zone of my company's country")), *languages.zone_choices()],
+        required=False,
+        help_text=_(
+            "For times that belong to no place, such as when something was posted. Times at a "
+            "stop or a border gate are always shown in that place's own zone."
+        ),
+    )
 
 
 class ChangeRoleForm(forms.Form):

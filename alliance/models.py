@@ -12,6 +12,7 @@ from django_countries.fields import CountryField
 from phonenumber_field.modelfields import PhoneNumberField
 
 from alliance.constants import ApiScope, BusinessRole, UserRole
+from alliance.languages import zone_choices
 
 
 class UserManager(BaseUserManager["User"]):
@@ -60,7 +61,23 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("role"), max_length=16, choices=UserRole.choices, default=UserRole.VIEWER
     )
     language = models.CharField(
-        _("language"), max_length=10, choices=settings.LANGUAGES, default="en"
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        default="",
+        help_text=_("Empty: the browser's language, else the company's country's."),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        choices=zone_choices,
+        blank=True,
+        default="",
+        help_text=_(
+            "For times that belong to no place (when something was posted, sent, changed). "
+            "Empty: the zone of the company's country."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(

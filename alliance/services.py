@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alliance import tasks
+from alliance import languages, tasks
 from alliance.constants import ApiScope, UserRole
 from alliance.exceptions import (
     DuplicateApplication,
@@ -220,12 +220,34 @@ def member_reactivate(*, member: Member, actor: User) -> Member:
     return member
 
 
+# --- A person's own settings ------------------------------------------------
+
+
+def user_preferences_update(*, user: User, language: str, time_zone: str) -> User:
+    """The language and time zone someone reads in; empty means follow the defaults
+    (``alliance.languages``)."""
+    if language and language not in languages.SUPPORTED:
+        raise ApplicationError(_("Choose one of the offered languages."), field="language")
+    if time_zone and time_zone not in languages.OWN_ZONES:
+        raise ApplicationError(_("Choose one of the offered time zones."), field="time_zone")
+    user.language, user.time_zone = language, time_zone
+    user.save(update_fields=["language", "time_zone"])
+    return user
+
+
+def user_language_choose(*, user: User, language: str) -> None:
+    """The language switcher's choice, remembered in the profile of someone signed in."""
+    if language in languages.SUPPORTED and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+
+
 # --- Colleagues -------------------------------------------------------------
 
 
 @transaction.atomic(durable=True)
 def user_invite(
-    *, member: Member, actor: User, email: str, full_name: str, role: str, language: str = "en"
+    *, member: Member, actor: User, email: str, full_name: str, role: str, language: str = ""
 ) -> User:
     """Give a colleague an account and email them a link to choose a password."""
     if email_in_use(email=email):

@@ -8,6 +8,7 @@ urlpatterns = [
     path("apply/", views.ApplyView.as_view(), name="apply"),
     path("apply/thanks/", views.ApplyDoneView.as_view(), name="apply_done"),
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path("account/", views.PreferencesView.as_view(), name="preferences"),
     path("members/", views.DirectoryView.as_view(), name="directory"),
     path("team/", views.ColleaguesView.as_view(), name="colleagues"),
     path(

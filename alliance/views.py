@@ -10,15 +10,17 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import translation
 from django.utils.decorators import method_decorator
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
+from django.views.i18n import set_language
 from django_ratelimit.decorators import ratelimit
 
-from alliance import selectors, services
+from alliance import languages, selectors, services
 from alliance.forms import (
     ApiKeyForm,
     ApplicationForm,
@@ -26,12 +28,65 @@ from alliance.forms import (
     DirectoryFilterForm,
     InviteColleagueForm,
     LoginForm,
+    PreferencesForm,
 )
 from alliance.models import ApiKey, MembershipApplication, User
 from alliance.tokens import invitation_token_generator
 from config.exceptions import ApplicationError
 
 PAGE_SIZE = 25
+
+
+@require_POST
+def language_choose(request):
+    """The language switcher: Django's cookie, and the profile of someone signed in."""
+    response = set_language(request)
+    if request.user.is_authenticated:
+        services.user_language_choose(user=request.user, language=request.POST.get("language", ""))
+    return response
+
+
+class PreferencesView(LoginRequiredMixin, View):
+    """A person's own settings: the language they read and the zone of their own times."""
+
+    template_name = "alliance/preferences.html"
+
+    def get(self, request, form=None):
+        user = request.user
+        form = form or PreferencesForm(
+            initial={"language": user.language, "time_zone": user.time_zone}
+        )
+        return render(
+            request,
+            self.template_name,
+            {
+                "form": form,
+                "effective_language": languages.language_of(user),
+                "effective_zone": languages.zone_of(user),
+            },
+            status=400 if form.is_bound else 200,
+        )
+
+    def post(self, request):
+        form = PreferencesForm(request.POST)
+        if not form.is_valid():
+            return self.get(request, form=form)
+        try:
+            services.user_preferences_update(user=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            form.add_error(error.field, error.message)
+            return self.get(request, form=form)
+        response = redirect("alliance:preferences")
+        # The cookie follows the profile, so the pages before sign-in match it too.
+        if request.user.language:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME, request.user.language, samesite="Lax"
+            )
+        else:
+            response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+        with translation.override(languages.language_for_request(request)):
+            messages.success(request, _("Your settings are saved."))
+        return response
 
 
 class MemberRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
@@ -131,7 +186,7 @@ class ApplyView(FormView):
         data.pop("accept_terms")
         data["phone"] = str(data["phone"])
         try:
-            services.application_submit(**data, language=get_language())
+            services.application_submit(**data, language=translation.get_language())
         except ApplicationError as error:
             form.add_error(error.field, error.message)
             return self.form_invalid(form)
@@ -194,7 +249,6 @@ class ColleaguesView(MemberAdminRequiredMixin, View):
             user = services.user_invite(
                 member=request.user.member,
                 actor=request.user,
-                language=get_language(),
                 **form.cleaned_data,
             )
         except ApplicationError as error:

@@ -13,7 +13,8 @@ admin.site.site_title = _("Lorry Alliance admin")
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The switcher remembers a signed-in person's choice in their profile.
+    path("i18n/setlang/", alliance_views.language_choose, name="set_language"),
     path("admin/login/", alliance_views.limit_sign_in(admin.site.login), name="admin-login"),
     path("admin/", admin.site.urls),
     path("accounts/login/", alliance_views.LoginView.as_view(), name="login"),

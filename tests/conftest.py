@@ -32,6 +32,20 @@ def missing_service(reason: str):
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def fresh_language_and_zone():
+    """Each request activates its reader's language and zone for its thread, as in production;
+    a test starts from English and UTC whatever the test before it requested."""
+    from django.conf import settings
+    from django.utils import timezone, translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    timezone.deactivate()
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+    timezone.deactivate()
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     try:

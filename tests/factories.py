@@ -37,6 +37,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     full_name = factory.Sequence(lambda n: f"Person {n}")
     member = factory.SubFactory(MemberFactory)
     role = UserRole.ADMIN
+    language = "en"  # people of the suite read English unless a test says otherwise
     password = factory.PostGenerationMethodCall("set_password", "a-long-password-1")
 
     @factory.post_generation

@@ -48,10 +48,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's LocaleMiddleware, extended: it needs the person (profile, company's country).
+    "alliance.middleware.PersonLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "alliance.middleware.SuspendedMemberLogoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -120,6 +121,23 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
+    # The portal's Noto fonts, regular and bold (css/portal.css's @font-face rules): one
+    # folder per npm package and weight, e.g. vendor/fonts/noto-sans-thai/700Bold/.
+    *(
+        (
+            f"vendor/fonts/{package}/{weight}",
+            BASE_DIR / "node_modules" / "@expo-google-fonts" / package / weight,
+        )
+        for package in (
+            "noto-sans",
+            "noto-sans-thai",
+            "noto-sans-lao",
+            "noto-sans-myanmar",
+            "noto-sans-sc",
+            "noto-sans-symbols",
+        )
+        for weight in ("400Regular", "700Bold")
+    ),
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))

@@ -20,7 +20,6 @@ from decimal import Decimal
 
 import segno
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_countries import countries
@@ -28,6 +27,7 @@ from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
 from fpdf.fonts import FontFace
 
+from config import l10n
 from orders.documents.fonts import (
     PRIMARY,
     FontFamily,
@@ -442,12 +442,12 @@ def _format_datetime(value: datetime) -> str:
 
 
 def _format_int(value: int) -> str:
-    return number_format(value, use_l10n=True, force_grouping=True)
+    return l10n.format_number(value, places=0)
 
 
 def _format_kg(value: Decimal) -> str:
-    return number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
+    return l10n.format_number(value, places=2)
 
 
 def _format_m3(value: Decimal) -> str:
-    return number_format(value, decimal_pos=3, use_l10n=True, force_grouping=True)
+    return l10n.format_number(value, places=3)

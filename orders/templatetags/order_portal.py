@@ -4,12 +4,12 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.core.exceptions import FieldDoesNotExist
-from django.utils import formats
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from config import l10n
 from orders.models import CargoLine, Order, Shipment
 from orders.money import MINOR_UNITS, round_money
 
@@ -34,15 +34,15 @@ def _decimal(value) -> Decimal | None:
 
 @register.filter
 def money(value, currency: str) -> str:
-    """12345.5 and "CNY" → "12,345.50 CNY"; the dong has no minor unit: "12,346 VND"."""
+    """12345.5 and "CNY" → "12,345.50 CNY" (12.345,50 CNY in Vietnamese); the dong has no minor
+    unit: "12,346 VND". The ISO code, not a symbol: ¥ and $ name several currencies here."""
     amount = _decimal(value)
     if amount is None:
         return "—"
     places = MINOR_UNITS.get(currency, 2)
     if currency in MINOR_UNITS:
         amount = round_money(amount, currency)
-    number = formats.number_format(amount, decimal_pos=places, force_grouping=True)
-    return f"{number} {currency}"
+    return f"{l10n.format_number(amount, places=places)} {currency}"
 
 
 @register.filter
@@ -106,11 +106,7 @@ def _plain(value) -> str:
     amount = _decimal(value)
     if amount is None:
         return str(value)
-    if amount == amount.to_integral_value():
-        amount = amount.quantize(Decimal(1))
-    else:
-        amount = amount.normalize()
-    return formats.number_format(amount, force_grouping=True)
+    return l10n.format_number(amount)
 
 
 @register.filter

@@ -1,52 +1,20 @@
 """Filters for schedule pages: times in a place's local zone, load factors, weekdays."""
 
-from datetime import datetime
-from decimal import Decimal
-from zoneinfo import ZoneInfo
-
 from django import template
-from django.utils import dateformat, formats
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from config import l10n
+from config.templatetags import moments
 from scheduling import selectors
 from scheduling.models import ServiceKind, Timetable
 
 register = template.Library()
 
-SHORT_FORMAT = "D j M, H:i"
-FULL_FORMAT = "D j M Y, H:i"
 
-
-def zone_abbreviation(moment: datetime) -> str:
-    """CST, ICT… or UTC+07 where the zone database only knows the offset."""
-    name = moment.tzname() or ""
-    return f"UTC{name}" if name[:1] in "+-" else name
-
-
-def _local(value: datetime | None, zone_name: str, fmt: str):
-    if value is None:
-        return "—"
-    local = value.astimezone(ZoneInfo(zone_name))
-    return format_html(
-        '<time datetime="{}">{}</time> <abbr title="{}">{}</abbr>',
-        local.isoformat(),
-        dateformat.format(local, fmt),
-        zone_name,
-        zone_abbreviation(local),
-    )
-
-
-@register.filter
-def local_time(value: datetime | None, zone_name: str):
-    """A UTC instant as wall-clock time in the IANA zone, with the zone's abbreviation."""
-    return _local(value, zone_name, SHORT_FORMAT)
-
-
-@register.filter
-def local_time_full(value: datetime | None, zone_name: str):
-    """Like ``local_time`` with the year, for documents that are kept (the manifest)."""
-    return _local(value, zone_name, FULL_FORMAT)
+# The schedule pages load this library; the time filters live with every page's others.
+register.filter("local_time", moments.local_time)
+register.filter("local_time_full", moments.local_time_full)
 
 
 @register.filter
@@ -54,9 +22,7 @@ def amount(value):
     """A weight or volume without trailing zeros, grouped the local way: 10,000 · 6.5 · 0.01."""
     if value is None or value == "":
         return "—"
-    value = Decimal(value)
-    value = value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
-    return formats.number_format(value, force_grouping=True)
+    return l10n.format_number(value)
 
 
 @register.filter

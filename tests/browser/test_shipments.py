@@ -57,7 +57,9 @@ def test_dispatcher_posts_an_arrival_at_the_border_and_sees_it_applied(page):
     page.get_by_role("heading", name="New event of trip CKG-HAN-S", exact=False).wait_for()
     page.get_by_label("What happened").select_option("arrived_border")
     where = page.get_by_label("Where")
-    expect(where).to_contain_text("Youyiguan — China, Border gate (Asia/Shanghai, CST, UTC+08:00)")
+    expect(where).to_contain_text(
+        "Youyiguan — China, Border gate (Asia/Shanghai, China Standard Time, UTC+08:00)"
+    )
     where.select_option(str(network.youyiguan.pk))
     arrived = (timezone.now() - timedelta(hours=1)).astimezone(ZoneInfo("Asia/Shanghai"))
     page.get_by_label("When (local time)").fill(arrived.strftime("%Y-%m-%dT%H:%M"))
@@ -72,7 +74,7 @@ def test_dispatcher_posts_an_arrival_at_the_border_and_sees_it_applied(page):
     expect(entry).to_contain_text("Arrived at the border")
     expect(entry).to_contain_text("Youyiguan")
     expect(entry).to_contain_text(arrived.strftime("%H:%M"))
-    expect(entry).to_contain_text("CST")
+    expect(entry).to_contain_text("China Standard Time")
     expect(entry).to_contain_text("Queue at the gate, 12 lorries ahead")
     expect(entry).to_contain_text("Portal (dispatcher)")
 

@@ -46,7 +46,7 @@ def test_anyone_follows_a_shipment_and_switches_language(page):
         "datetime", local_eta.isoformat()
     )
     expect(summary.locator(".tracking-eta")).to_contain_text(local_eta.strftime("%H:%M"))
-    expect(summary.locator(".tracking-eta")).to_contain_text("UTC+07")
+    expect(summary.locator(".tracking-eta")).to_contain_text("Vietnam Time")
 
     route = page.get_by_role("img", name=f"Route of shipment {number}")
     expect(route).to_be_visible()
@@ -61,7 +61,7 @@ def test_anyone_follows_a_shipment_and_switches_language(page):
     expect(rows).to_have_count(5)
     expect(rows.first).to_contain_text("Export cleared")
     expect(rows.first).to_contain_text("Youyiguan")
-    expect(rows.first).to_contain_text("CST")  # in Youyiguan's own time
+    expect(rows.first).to_contain_text("China Standard Time")  # in Youyiguan's own time
     expect(rows.last).to_contain_text("Booked")
 
     page.locator("#language-select").select_option("zh-hans")
@@ -72,3 +72,54 @@ def test_anyone_follows_a_shipment_and_switches_language(page):
 
     page.locator("#language-select").select_option("vi")
     expect(page.locator(".tracking-status")).to_have_text("Đã thông quan xuất khẩu")
+
+
+LANGUAGES = [("en", "en-GB"), ("zh-hans", "zh-CN"), ("vi", "vi-VN"), ("th", "th-TH")]
+LANGUAGES += [("lo", "lo-LA"), ("ms", "ms-MY"), ("my", "my-MM")]
+
+
+def test_the_tracking_page_speaks_each_of_the_alliances_seven_languages(page, live_server):
+    from django.utils import translation
+    from playwright.sync_api import expect
+
+    from config import l10n
+    from tests.factories import MemberFactory
+    from tests.network import build_network, make_line, make_timetable
+    from tests.orders.helpers import make_tariff
+    from tests.tracking.helpers import journey_until, make_shipment, put_through
+
+    network = build_network()
+    line = make_line(network, MemberFactory(country="CN"))
+    make_timetable(line)
+    services.trips_generate()
+    make_tariff(line)
+    shipment = make_shipment(network)
+    hanoi = TripStop.objects.get(trip=shipment.booking.trip, sequence=4)
+    eta = hanoi.planned_arrival + timedelta(hours=3)
+    put_through(shipment, journey_until(Code.EXPORT_CLEARED), eta=eta)
+    number = shipment.tracking_number
+
+    browser, base_url = page.context.browser, live_server.url
+    seen_zone_names = set()
+    for language, browser_asks in LANGUAGES:
+        with translation.override(language):
+            heading = translation.gettext("Shipment %(number)s") % {"number": number}
+            status = str(Code.EXPORT_CLEARED.label)
+            eta_label = translation.gettext("Expected arrival")
+        zone = l10n.local_time(eta, "Asia/Ho_Chi_Minh", language=language).zone
+        # A visitor whose browser is set to the language, nothing chosen on the site.
+        visitor = browser.new_context(base_url=base_url, locale=browser_asks)
+        page = visitor.new_page()
+
+        page.goto(f"/track/{number}/")
+
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
+        summary = page.locator(".tracking-summary")
+        expect(summary.locator(".tracking-status")).to_have_text(status)
+        expect(summary).to_contain_text(eta_label)
+        # The destination's zone, named in the visitor's language.
+        expect(summary.locator(".tracking-eta .zone")).to_have_text(zone)
+        seen_zone_names.add(zone)
+        visitor.close()
+    assert len(seen_zone_names) == len(LANGUAGES)

@@ -190,7 +190,7 @@ def test_line_board_shows_departures_in_origin_local_time(
     assert first.departure_at.astimezone(UTC).strftime("%H:%M") == "00:00"
     assert f"{local_iso(first.departure_at, 'Asia/Shanghai')}>" in html
     assert ", 08:00</time>" in html
-    assert '<abbr title="Asia/Shanghai">CST</abbr>' in html
+    assert '<span class="zone" title="Asia/Shanghai">China Standard Time</span>' in html
     assert ", 00:00</time>" not in html  # never the stored UTC wall clock
     assert "Monday, Thursday at 08:00 (Chongqing local time)" in html
     assert list(response.context["trips"]) == trips[: len(response.context["trips"])]

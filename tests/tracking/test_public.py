@@ -111,7 +111,7 @@ def test_track_page_shows_the_eta_in_the_destination_local_time(client, shipment
     summary = html[html.index("tracking-summary") : html.index("</dl>")]
     assert "Expected arrival" in summary
     assert local_tag(at_the_border, HO_CHI_MINH) in summary
-    assert '<abbr title="Asia/Ho_Chi_Minh">UTC+07</abbr>' in summary
+    assert '<span class="zone" title="Asia/Ho_Chi_Minh">Vietnam Time</span>' in summary
     assert "+3 h: Youyiguan median dwell this week" in summary
 
 
@@ -166,12 +166,12 @@ def test_timeline_shows_each_entry_in_its_place_local_time(client, shipment, at_
 
     departed = entries[Code.DEPARTED_ORIGIN].occurred_at
     assert local_tag(departed, SHANGHAI) in timeline
-    assert '<abbr title="Asia/Shanghai">CST</abbr>' in timeline
+    assert '<span class="zone" title="Asia/Shanghai">China Standard Time</span>' in timeline
     assert local_tag(entries[Code.IMPORT_CLEARED].occurred_at, HO_CHI_MINH) in timeline
-    assert '<abbr title="Asia/Ho_Chi_Minh">UTC+07</abbr>' in timeline
+    assert '<span class="zone" title="Asia/Ho_Chi_Minh">Vietnam Time</span>' in timeline
     # Booked happened nowhere in particular: shown at the offset it was posted with.
     assert local_tag(entries[Code.BOOKED].occurred_at, timezone(timedelta(hours=8))) in timeline
-    assert ">UTC+08:00</abbr>" in timeline
+    assert ">GMT+08:00</span>" in timeline
     # Newest first.
     assert timeline.index("Import cleared") < timeline.index("Departed origin")
 

@@ -16,10 +16,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config import l10n
 from orders.models import Shipment
 from orders.tracking_numbers import normalise
 from scheduling.models import Location
-from scheduling.templatetags.schedule_board import zone_abbreviation
 from tracking.codes import SHIPMENT_CODES, TRIP_CODES, Code, Reason
 
 DATE_WIDGET = {"type": "date"}
@@ -51,7 +51,7 @@ class ShipmentFilterForm(forms.Form):
         choices=Shipment.Status.choices,
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 4}),
-        help_text=_("Hold Ctrl or ⌘ to choose several."),
+        help_text=_("Hold Ctrl (Cmd on a Mac) to choose several."),
     )
     exception = forms.BooleanField(label=_("With an open exception"), required=False)
     reason = forms.ChoiceField(
@@ -114,14 +114,13 @@ class WallClockField(forms.Field):
 
 
 def _offset(zone_name: str) -> str:
-    """The zone's abbreviation and offset now: 'CST, UTC+08:00'."""
+    """The zone's name in the reader's language and its offset now: 'China Standard Time,
+    UTC+08:00'."""
     now = timezone.now().astimezone(ZoneInfo(zone_name))
     minutes = int(now.utcoffset().total_seconds() // 60)
     sign = "+" if minutes >= 0 else "−"
     hours, minutes = divmod(abs(minutes), 60)
-    abbreviation = zone_abbreviation(now)
-    offset = f"UTC{sign}{hours:02d}:{minutes:02d}"
-    return offset if abbreviation.startswith("UTC") else f"{abbreviation}, {offset}"
+    return f"{l10n.as_read(now).zone}, UTC{sign}{hours:02d}:{minutes:02d}"
 
 
 def _place_label(location: Location) -> str:

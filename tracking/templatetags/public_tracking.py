@@ -11,13 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django import template
-from django.utils import dateformat
-from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from scheduling.templatetags.schedule_board import FULL_FORMAT, zone_abbreviation
+from config import l10n
+from config.templatetags.moments import time_html
 from tracking.selectors import Place, PublicTracking, RouteStop
 
 register = template.Library()
@@ -249,18 +248,8 @@ def route_map(tracking: PublicTracking):
 
 @register.filter
 def moment(value: datetime | None):
-    """An aware datetime already in its place's zone, with the zone's abbreviation."""
-    if value is None:
-        return "—"
-    zone = value.tzinfo
-    title = getattr(zone, "key", None) or zone_abbreviation(value)
-    return format_html(
-        '<time datetime="{}">{}</time> <abbr title="{}">{}</abbr>',
-        value.isoformat(),
-        dateformat.format(value, FULL_FORMAT),
-        title,
-        zone_abbreviation(value),
-    )
+    """An aware datetime already in its place's zone, the zone named in the reader's language."""
+    return "—" if value is None else time_html(l10n.as_read(value, with_year=True))
 
 
 @register.filter
