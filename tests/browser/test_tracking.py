@@ -12,9 +12,8 @@ from tracking.codes import Code
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_anyone_follows_a_shipment_and_switches_language(page):
-    from playwright.sync_api import expect
-
+def shipment_cleared_for_export():
+    """A shipment on a Chongqing–Hanoi trip, export cleared, expected 3 h late: (number, ETA)."""
     from tests.factories import MemberFactory
     from tests.network import build_network, make_line, make_timetable
     from tests.orders.helpers import make_tariff
@@ -29,7 +28,13 @@ def test_anyone_follows_a_shipment_and_switches_language(page):
     hanoi = TripStop.objects.get(trip=shipment.booking.trip, sequence=4)
     eta = hanoi.planned_arrival + timedelta(hours=3)
     put_through(shipment, journey_until(Code.EXPORT_CLEARED), eta=eta)
-    number = shipment.tracking_number
+    return shipment.tracking_number, eta
+
+
+def test_anyone_follows_a_shipment_and_switches_language(page):
+    from playwright.sync_api import expect
+
+    number, eta = shipment_cleared_for_export()
 
     # Typed with spaces and in lower case, as read off a consignment note.
     page.goto("/track/")
@@ -83,21 +88,8 @@ def test_the_tracking_page_speaks_each_of_the_alliances_seven_languages(page, li
     from playwright.sync_api import expect
 
     from config import l10n
-    from tests.factories import MemberFactory
-    from tests.network import build_network, make_line, make_timetable
-    from tests.orders.helpers import make_tariff
-    from tests.tracking.helpers import journey_until, make_shipment, put_through
 
-    network = build_network()
-    line = make_line(network, MemberFactory(country="CN"))
-    make_timetable(line)
-    services.trips_generate()
-    make_tariff(line)
-    shipment = make_shipment(network)
-    hanoi = TripStop.objects.get(trip=shipment.booking.trip, sequence=4)
-    eta = hanoi.planned_arrival + timedelta(hours=3)
-    put_through(shipment, journey_until(Code.EXPORT_CLEARED), eta=eta)
-    number = shipment.tracking_number
+    number, eta = shipment_cleared_for_export()
 
     browser, base_url = page.context.browser, live_server.url
     seen_zone_names = set()
