@@ -27,22 +27,28 @@ def run_for_each(request, queryset, service, success_message: str) -> None:
         messages.success(request, success_message % {"count": done})
 
 
+def ask_first(model_admin, request, queryset, *, form, action: str, title: str, intro=""):
+    """The page an admin action shows to ask for its input (again, with its errors)."""
+    return render(
+        request,
+        "admin/reason_form.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "title": title,
+            "intro": intro,
+            "objects": queryset,
+            "form": form,
+            "action": action,
+            "opts": model_admin.model._meta,
+        },
+    )
+
+
 def run_with_reason(model_admin, request, queryset, *, action: str, title: str, run):
     """Ask for a reason first (again, with its error, if it is missing), then ``run(reason)``."""
     form = ReasonForm(request.POST if "confirm" in request.POST else None)
     if not form.is_valid():
-        return render(
-            request,
-            "admin/reason_form.html",
-            {
-                **model_admin.admin_site.each_context(request),
-                "title": title,
-                "objects": queryset,
-                "form": form,
-                "action": action,
-                "opts": model_admin.model._meta,
-            },
-        )
+        return ask_first(model_admin, request, queryset, form=form, action=action, title=title)
     run(form.cleaned_data["reason"])
     return None
 

@@ -8,10 +8,9 @@ disable or enable an endpoint). Secrets are never shown.
 from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.shortcuts import render
 from django.utils.translation import gettext_lazy
 
-from config.admin_actions import ReadOnlyAdmin, ReadOnlyInline, run_for_each
+from config.admin_actions import ReadOnlyAdmin, ReadOnlyInline, ask_first, run_for_each
 from tracking.notifications import webhooks
 from tracking.notifications.forms import LanguageField
 from tracking.notifications.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -72,17 +71,17 @@ class WebhookEndpointAdmin(ReadOnlyAdmin):
         """Ask for the language first (again, with its error, if it is missing or unknown)."""
         form = EndpointLanguageForm(request.POST if "confirm" in request.POST else None)
         if not form.is_valid():
-            return render(
+            return ask_first(
+                self,
                 request,
-                "tracking/webhooks/admin_language.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "title": gettext_lazy("Change the language of the selected endpoints"),
-                    "objects": queryset,
-                    "form": form,
-                    "action": "set_language",
-                    "opts": self.model._meta,
-                },
+                queryset,
+                form=form,
+                action="set_language",
+                title=gettext_lazy("Change the language of the selected endpoints"),
+                intro=gettext_lazy(
+                    "The titles of the events POSTed to these endpoints will be written in "
+                    "the language chosen:"
+                ),
             )
         language = form.cleaned_data["language"]
         run_for_each(
