@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from alliance import views as alliance_views
 from config import views
+from config.observability.views import metrics_view
 
 admin.site.site_header = _("Lorry Alliance operations")
 admin.site.site_title = _("Lorry Alliance admin")
@@ -13,6 +14,7 @@ admin.site.site_title = _("Lorry Alliance admin")
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     # The switcher remembers a signed-in person's choice in their profile.
     path("i18n/setlang/", alliance_views.language_choose, name="set_language"),
     path("admin/login/", alliance_views.limit_sign_in(admin.site.login), name="admin-login"),

@@ -105,11 +105,12 @@ def celery_worker(transactional_db, redis_url, tmp_path):
 
 
 @contextlib.contextmanager
-def worker_process(redis_url: str, queue: str, *, mail_dir: Path, extra_queues=()):
+def worker_process(redis_url: str, queue: str, *, mail_dir: Path, extra_queues=(), extra_env=None):
     """Start a worker on ``queue`` and point this process's Celery app at it; yields the process.
 
-    The worker also consumes ``extra_queues`` (e.g. a test's webhook queue). A test
-    may kill the process itself (to see what a lost worker leaves behind).
+    The worker also consumes ``extra_queues`` (e.g. a test's webhook queue) and gets
+    ``extra_env`` in its environment. A test may kill the process itself (to see what a lost
+    worker leaves behind); after the block, ``process.output`` holds everything it printed.
     """
     from django.db import connection
 
@@ -124,6 +125,7 @@ def worker_process(redis_url: str, queue: str, *, mail_dir: Path, extra_queues=(
         # django-environ drops the first slash of the path, hence four.
         "EMAIL_URL": f"filemail:///{mail_dir}",
         "SITE_URL": "http://testserver",
+        **(extra_env or {}),
     }
     celery = shutil.which("celery", path=str(Path(sys.executable).parent))
     process = subprocess.Popen(
@@ -162,6 +164,7 @@ def worker_process(redis_url: str, queue: str, *, mail_dir: Path, extra_queues=(
         except subprocess.TimeoutExpired:
             process.kill()
             output, _ = process.communicate()
+        process.output = output
         # Shown by pytest when the test fails, to tell why the worker did not deliver.
         print(f"--- celery worker output ---\n{output}")
 

@@ -16,11 +16,13 @@ import json
 import logging
 from collections import defaultdict
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from config.observability import metrics
 from orders.models import Shipment
 from orders.services import shipments_advance
 from scheduling import services as scheduling_services
@@ -332,4 +334,7 @@ def events_apply(*, event_ids: list[int]) -> int:
     for trip in Trip.objects.filter(pk__in=list(trips)):
         refresh_forecast(trip)
     TrackingEvent.objects.filter(pk__in=applied).update(applied_at=timezone.now())
+    logger.info("applied %s of %s tracking events", len(applied), len(event_ids))
+    if applied:
+        transaction.on_commit(partial(metrics.EVENTS_APPLIED.inc, len(applied)), robust=True)
     return len(applied)

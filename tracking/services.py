@@ -16,6 +16,7 @@ from functools import partial
 from django.db import connection, transaction
 from django.utils import timezone
 
+from config.observability import metrics
 from tracking.models import TrackingEvent
 
 logger = logging.getLogger(__name__)
@@ -125,6 +126,8 @@ def events_record(*, member, user, source: str, events: list[dict]) -> list[Stor
         seen.add(key)
     new_ids = [stored.id for stored in result if stored.created]
     if new_ids:
+        # Counted once stored for good (a caller's transaction may still roll back).
+        transaction.on_commit(partial(metrics.EVENTS_STORED.inc, len(new_ids)), robust=True)
         transaction.on_commit(partial(_enqueue, new_ids), robust=True)
     return result
 

@@ -8,6 +8,8 @@ from django.conf.locale import LANG_INFO
 from django.utils.translation import gettext_lazy as _
 
 from config.cache import with_reused_clients
+from config.observability.errors import init_error_reporting
+from config.observability.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -45,6 +47,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every other middleware's log lines carry the request id.
+    "config.observability.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -321,12 +325,31 @@ LOGIN_RATE = env("LOGIN_RATE", default="20/m")
 # (e.g. HTTP_X_REAL_IP); left unset, the socket's address is used.
 RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default=None)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # One line per successful task drowns the useful lines when tasks run in-process.
-    "loggers": {"celery.app.trace": {"level": "WARNING"}},
-}
+# Log lines: "json" (one object a line, for a log shipper) or "plain" (for reading in a
+# terminal); both carry the request id. Production defaults to json.
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+
+# Prometheus: one directory per host shared by gunicorn's workers and Celery's processes
+# (prometheus_client's multiprocess mode); unset, each process keeps its series in memory.
+PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR", default="")
+# A Prometheus server that cannot sign in scrapes /metrics with "Authorization: Bearer <token>";
+# unset, only signed-in staff can read it.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+
+# Error reports to a Sentry-compatible service; nothing is sent unless SENTRY_DSN is set.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+# Unset, the environment is the settings module's name: production, local, test.
+SENTRY_ENVIRONMENT = env(
+    "SENTRY_ENVIRONMENT",
+    default=env("DJANGO_SETTINGS_MODULE", default="config.settings.local").rsplit(".", 1)[-1],
+)
+SENTRY_RELEASE = env("SENTRY_RELEASE", default="")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+init_error_reporting(
+    dsn=SENTRY_DSN,
+    environment=SENTRY_ENVIRONMENT,
+    release=SENTRY_RELEASE,
+    traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+)

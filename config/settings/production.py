@@ -1,7 +1,7 @@
 """Production: every secret from the environment, no defaults; HTTPS only."""
 
 from .base import *  # noqa: F403
-from .base import env, with_reused_clients
+from .base import LOG_LEVEL, env, logging_config, with_reused_clients
 
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
@@ -26,3 +26,6 @@ STORAGES = {
 CACHES = {"default": with_reused_clients(env.cache_url("CACHE_URL", default=env("REDIS_URL")))}
 EMAIL_CONFIG = env.email_url("EMAIL_URL")
 vars().update(EMAIL_CONFIG)
+# A log shipper reads one JSON object a line.
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)

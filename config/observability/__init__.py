@@ -1,0 +1,1 @@
+"""Operability: structured logs with request ids, Prometheus metrics, error reporting."""
