@@ -9,7 +9,7 @@ WITH_DATABASE = if [ -z "$$DATABASE_URL" ]; then \
 	  DATABASE_URL="$$($(BIN)/python -W ignore -m config.embedded_postgres url)" || exit 1; \
 	  export DATABASE_URL; EMBEDDED=1; fi
 
-.PHONY: install run test lint stack bench messages clean-db
+.PHONY: install run test lint audit stack bench messages clean-db
 
 NODE_STAMP := node_modules/.installed-stamp
 
@@ -43,6 +43,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Known vulnerabilities in the installed dependencies (pip-audit against PyPI's advisories);
+# accepted ones, each with a reason and an expiry date, are in audit-ignore.toml.
+audit: $(STAMP)
+	$(BIN)/python -m config.audit
 
 # Production-shaped processes without Docker: gunicorn, a Celery worker, one for webhooks (their
 # own queue: threads, as they mostly wait on other servers) and Celery beat.
