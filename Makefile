@@ -50,15 +50,18 @@ audit: $(STAMP)
 	$(BIN)/python -m config.audit
 
 # Production-shaped processes without Docker: gunicorn, a Celery worker, one for webhooks (their
-# own queue: threads, as they mostly wait on other servers) and Celery beat.
+# own queue: threads, as they mostly wait on other servers) and Celery beat. All of them write their
+# Prometheus series into one directory (emptied at each start), which /metrics reads.
 stack: $(STAMP)
 	@$(WITH_DATABASE); \
 	export CELERY_BROKER_URL="$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0}"; \
+	export PROMETHEUS_MULTIPROC_DIR="$${PROMETHEUS_MULTIPROC_DIR:-$(CURDIR)/var/prometheus}"; \
+	rm -rf "$$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$$PROMETHEUS_MULTIPROC_DIR"; \
 	trap 'kill $$(jobs -p) 2>/dev/null; wait; if [ -n "$$EMBEDDED" ]; then $(BIN)/python -W ignore -m config.embedded_postgres stop; fi' EXIT; \
 	$(BIN)/python manage.py migrate --noinput && \
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0 && \
 	$(BIN)/python manage.py seed_demo && \
-	{ $(BIN)/gunicorn config.wsgi --bind 127.0.0.1:8000 --workers 3 --access-logfile - & \
+	{ $(BIN)/gunicorn config.wsgi -c python:config.gunicorn_conf --bind 127.0.0.1:8000 --workers 3 --access-logfile - & \
 	  $(BIN)/celery -A config worker --loglevel INFO --concurrency 2 & \
 	  $(BIN)/celery -A config worker --loglevel INFO --queues "$${WEBHOOK_QUEUE:-webhooks}" --pool threads --concurrency 16 --hostname webhooks@%h & \
 	  $(BIN)/celery -A config beat --loglevel INFO --schedule var/celerybeat-schedule & \

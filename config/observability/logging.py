@@ -41,6 +41,8 @@ class JsonFormatter(_JsonFormatter):
 
     def add_fields(self, log_record, record, message_dict):
         super().add_fields(log_record, record, message_dict)
+        # Django passes the request object along; its id and user are already in the line.
+        log_record.pop("request", None)
         for name in CONTEXT_FIELDS:
             value = getattr(record, name, None)
             if value is None:
@@ -73,5 +75,10 @@ def logging_config(*, log_format: str, level: str) -> dict:
         },
         "root": {"handlers": ["console"], "level": level},
         # One line per successful task drowns the useful lines when tasks run in-process.
-        "loggers": {"celery.app.trace": {"level": "WARNING"}},
+        "loggers": {
+            "celery.app.trace": {"level": "WARNING"},
+            # Django's own handlers (a plain console copy under DEBUG, mail to ADMINS) would
+            # repeat what the console handler above writes; errors go to Sentry instead.
+            "django": {"handlers": [], "level": level, "propagate": True},
+        },
     }
