@@ -314,6 +314,9 @@ SPECTACULAR_SETTINGS = {
 
 PHONENUMBER_DEFAULT_FORMAT = "E164"
 RATELIMIT_VIEW = "config.views.rate_limited"
+# Failed API-key authentications per client address; past it, that address's keyed requests
+# get 429 until the window ends (alliance/api/key_failures.py).
+API_KEY_FAILURE_RATE = env("API_KEY_FAILURE_RATE", default="20/m")
 # Limits on cheap-to-abuse public forms, per client address.
 APPLICATION_RATE = env("APPLICATION_RATE", default="10/h")
 LOGIN_RATE = env("LOGIN_RATE", default="20/m")
