@@ -8,6 +8,7 @@ from django.conf.locale import LANG_INFO
 from django.utils.translation import gettext_lazy as _
 
 from config.cache import with_reused_clients
+from config.security_headers import content_security_policy
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_countries",
+    "csp",
     "phonenumber_field",
     "config",
     "alliance",
@@ -46,6 +48,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.security_headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -264,6 +268,16 @@ DOCUMENT_RATE = env("DOCUMENT_RATE", default="120/h")
 TRACKING_RATE = env("TRACKING_RATE", default="60/m")
 # Map tiles for the tracking page (an {z}/{x}/{y} URL); empty: the route is drawn without tiles.
 MAP_TILE_URL = env("MAP_TILE_URL", default="")
+
+# Browser-side rules (config/security_headers.py). Scripts and styles come from our static
+# files only; images also from CSP_EXTRA_IMG_SRC (e.g. a CDN) and, on the tracking page,
+# MAP_TILE_URL's host.
+CSP_EXTRA_IMG_SRC = env.list("CSP_EXTRA_IMG_SRC", default=[])
+CONTENT_SECURITY_POLICY = content_security_policy(extra_img_src=CSP_EXTRA_IMG_SRC)
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
