@@ -22,7 +22,6 @@ def production_env(**overrides) -> dict:
 
     env = {
         "PATH": os.environ["PATH"],
-        "HOME": os.environ["HOME"],
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "lorry.example,www.lorry.example",
