@@ -134,7 +134,9 @@ def test_an_oversized_photo_is_refused(client, j, dispatcher, settings):
         client, j, SimpleUploadedFile("signed.png", PNG_BYTES + b"\0" * 64, "image/png")
     )
 
-    assert response.context["form"].errors["photo"] == ["The photo is larger than 64 bytes."]
+    assert response.context["form"].errors["photo"] == [
+        "The photo is 131\xa0bytes; the limit is 64\xa0bytes."
+    ]
     assert not TrackingEvent.objects.exists()
 
 
@@ -183,3 +185,32 @@ def test_a_carrier_api_photo_is_stored_under_a_random_name(
 
     assert response.status_code == 201, response.json()
     assert RANDOM_NAME.match(stored_name(TrackingEvent.objects.get().photo))
+
+
+def test_a_carrier_api_photo_too_large_or_not_an_image_is_refused_and_nothing_saved(
+    j, carrier, settings
+):
+    settings.TRACKING_PHOTO_MAX_BYTES = 64
+    api = carrier_client(carrier)
+    path = f"/api/v1/shipments/{j.to_border.tracking_number}/events/"
+    event = {"code": "delivered", "occurred_at": at(0.1), "receiver_name": "Lý Văn Minh"}
+
+    too_large = api.post(
+        path,
+        {**event, "event_id": "POD-1", "photo": base64.b64encode(PNG_BYTES).decode()},
+        format="json",
+    )
+    not_an_image = api.post(
+        path,
+        {**event, "event_id": "POD-2", "photo": base64.b64encode(HTML[:60]).decode()},
+        format="json",
+    )
+
+    assert too_large.status_code == not_an_image.status_code == 400
+    assert too_large.json()["error"]["fields"]["photo"] == [
+        "The photo is 67\xa0bytes; the limit is 64\xa0bytes."
+    ]
+    assert not_an_image.json()["error"]["fields"]["photo"] == [
+        "The photo must be a JPEG or PNG image."
+    ]
+    assert not TrackingEvent.objects.exists()
