@@ -104,9 +104,19 @@ class MemberAdminRequiredMixin(MemberRequiredMixin):
         return self.request.user.is_member_admin
 
 
-@staff_member_required
 def application_licence(request, pk: int):
-    """The applicant's licence, for alliance staff only, always as a download."""
+    """The applicant's licence, for alliance staff only, always as a download.
+
+    A signed-in member who is not staff gets the same 404 as for a licence that does not
+    exist; someone not signed in is sent to the admin's sign-in page.
+    """
+    if request.user.is_authenticated and not request.user.is_staff:
+        raise Http404
+    return _licence_download(request, pk)
+
+
+@staff_member_required
+def _licence_download(request, pk: int):
     application = get_object_or_404(MembershipApplication, pk=pk)
     upload = application.business_licence
     extension = upload.name.rsplit(".", 1)[-1].lower()

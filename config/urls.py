@@ -1,8 +1,10 @@
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from alliance import views as alliance_views
 from config import views
@@ -10,6 +12,12 @@ from config.observability.views import metrics_view
 
 admin.site.site_header = _("Lorry Alliance operations")
 admin.site.site_title = _("Lorry Alliance admin")
+
+# Swagger UI's init script is a file of its own (the split view), so scripts stay 'self';
+# its React components set style attributes, so this page alone allows inline styles.
+api_docs = csp_update({"style-src": [SELF, UNSAFE_INLINE]})(
+    SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+)
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -55,6 +63,6 @@ urlpatterns = [
     path("notifications/", include("tracking.notifications.portal_urls")),
     path("operations/", include("tracking.operations.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", api_docs, name="api-docs"),
     path("api/v1/", include("config.api_router")),
 ]

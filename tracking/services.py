@@ -9,6 +9,7 @@ broker cannot take it, the event is stored all the same and the sweeper
 
 import json
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -133,9 +134,14 @@ def events_record(*, member, user, source: str, events: list[dict]) -> list[Stor
 
 
 def event_attach_photo(*, event_id: int, name: str, content) -> None:
-    """Keep the proof-of-delivery photo with its event (posted with a single event only)."""
+    """Keep the proof-of-delivery photo with its event (posted with a single event only).
+
+    ``name``'s extension is the one sniffed from the content (jpg or png). The stored name
+    is random, so no path to a photo can be guessed from an event or a date.
+    """
     event = TrackingEvent.objects.get(pk=event_id)
-    event.photo.save(name, content, save=True)
+    extension = name.rsplit(".", 1)[-1].lower()
+    event.photo.save(f"{uuid.uuid4().hex}.{extension}", content, save=True)
 
 
 @transaction.atomic

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import connection
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +30,19 @@ from tracking.codes import (
 )
 
 MAX_FUTURE = timedelta(minutes=10)
+
+
+def photo_too_large(size: int) -> str | None:
+    """Why a proof-of-delivery photo of ``size`` bytes is refused, in a person's units."""
+    limit = settings.TRACKING_PHOTO_MAX_BYTES
+    if size <= limit:
+        return None
+    return _("The photo is %(size)s; the limit is %(limit)s.") % {
+        "size": filesizeformat(size),
+        "limit": filesizeformat(limit),
+    }
+
+
 MAX_REMARKS = 1000
 MAX_EVENT_ID = 100
 

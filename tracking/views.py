@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.views import View
 from django_ratelimit.decorators import ratelimit
 
+from config.security_headers import allow_map_tiles
 from orders.tracking_numbers import is_valid_tracking_number, normalise
 from tracking import selectors
 from tracking.templatetags.public_tracking import route_drawing
@@ -73,4 +74,5 @@ class TrackView(View):
         if settings.MAP_TILE_URL:
             drawing = route_drawing(tracking, language)
             context["map_data"] = {"tiles": settings.MAP_TILE_URL, "stops": drawing.map_points}
-        return _private(render(request, "tracking/track.html", context))
+        response = render(request, "tracking/track.html", context)
+        return _private(allow_map_tiles(response, settings.MAP_TILE_URL))

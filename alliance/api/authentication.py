@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
 from alliance import selectors, services
+from alliance.api import key_failures
 from alliance.models import ApiKey, Member
 
 KEYWORD = "Api-Key"
@@ -37,13 +38,16 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).decode("latin-1").split()
         if not header or header[0] != KEYWORD:
             return None
+        key_failures.refuse_if_blocked(request)
         if len(header) != 2:
+            key_failures.record_failure(request)
             raise exceptions.AuthenticationFailed(
                 _("Send the key as 'Authorization: Api-Key <key>', with nothing else.")
             )
         parts = services.split_api_key(header[1])
         api_key = selectors.api_key_by_prefix(prefix=parts[0]) if parts else None
         if api_key is None or not services.api_key_matches(api_key, header[1]):
+            key_failures.record_failure(request)
             raise exceptions.AuthenticationFailed(
                 _("This API key is not valid or has been revoked.")
             )

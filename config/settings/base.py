@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from config.cache import with_reused_clients
 from config.observability.errors import init_error_reporting
 from config.observability.logging import logging_config
+from config.security_headers import content_security_policy
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_countries",
+    "csp",
     "phonenumber_field",
     "config",
     "alliance",
@@ -50,6 +52,8 @@ MIDDLEWARE = [
     # First, so every other middleware's log lines carry the request id.
     "config.observability.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.security_headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -269,6 +273,16 @@ TRACKING_RATE = env("TRACKING_RATE", default="60/m")
 # Map tiles for the tracking page (an {z}/{x}/{y} URL); empty: the route is drawn without tiles.
 MAP_TILE_URL = env("MAP_TILE_URL", default="")
 
+# Browser-side rules (config/security_headers.py). Scripts and styles come from our static
+# files only; images also from CSP_EXTRA_IMG_SRC (e.g. a CDN) and, on the tracking page,
+# MAP_TILE_URL's host.
+CSP_EXTRA_IMG_SRC = env.list("CSP_EXTRA_IMG_SRC", default=[])
+CONTENT_SECURITY_POLICY = content_security_policy(extra_img_src=CSP_EXTRA_IMG_SRC)
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "alliance.api.authentication.ApiKeyAuthentication",
@@ -318,6 +332,9 @@ SPECTACULAR_SETTINGS = {
 
 PHONENUMBER_DEFAULT_FORMAT = "E164"
 RATELIMIT_VIEW = "config.views.rate_limited"
+# Failed API-key authentications per client address; past it, that address's keyed requests
+# get 429 until the window ends (alliance/api/key_failures.py).
+API_KEY_FAILURE_RATE = env("API_KEY_FAILURE_RATE", default="20/m")
 # Limits on cheap-to-abuse public forms, per client address.
 APPLICATION_RATE = env("APPLICATION_RATE", default="10/h")
 LOGIN_RATE = env("LOGIN_RATE", default="20/m")

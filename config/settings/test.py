@@ -19,3 +19,5 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # The webhook tests run a real receiver on loopback, over plain HTTP.
 WEBHOOK_ALLOW_LOOPBACK = True
 WEBHOOK_ALLOW_HTTP = True
+# Every test shares one address and one cache; tests of the limit set their own rate.
+API_KEY_FAILURE_RATE = "100000/m"

@@ -20,8 +20,20 @@ def page(chromium_path, live_server):
         )
         context = browser.new_context(base_url=live_server.url, locale="en-GB")
         context.set_default_timeout(15_000)
+        page = context.new_page()
+        violations = []
+        # Anything the Content-Security-Policy blocks is a broken feature for the person.
+        page.on(
+            "console",
+            lambda message: (
+                violations.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
         try:
-            yield context.new_page()
+            yield page
+            assert not violations, f"Content-Security-Policy violations: {violations}"
         finally:
             context.close()
             browser.close()

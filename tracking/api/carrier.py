@@ -28,7 +28,7 @@ from orders.tracking_numbers import normalise
 from scheduling.models import Trip
 from tracking import monitoring, services
 from tracking.models import TrackingEvent
-from tracking.validation import MAX_FUTURE, Invalid, clean_event, load_scope
+from tracking.validation import MAX_FUTURE, Invalid, clean_event, load_scope, photo_too_large
 
 MAX_BULK = 1000
 MAX_POSITIONS = 1000
@@ -117,15 +117,8 @@ def _photo(raw) -> tuple[str, ContentFile] | None:
         content = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError, TypeError):
         raise ValidationError({"photo": [_("Send the photo as base64.")]}) from None
-    if len(content) > settings.TRACKING_PHOTO_MAX_BYTES:
-        raise ValidationError(
-            {
-                "photo": [
-                    _("The photo is larger than %(limit)s bytes.")
-                    % {"limit": settings.TRACKING_PHOTO_MAX_BYTES}
-                ]
-            }
-        )
+    if too_large := photo_too_large(len(content)):
+        raise ValidationError({"photo": [too_large]})
     kind = filetype.guess(content)
     if kind is None or kind.extension not in ("jpg", "png"):
         raise ValidationError({"photo": [_("The photo must be a JPEG or PNG image.")]})

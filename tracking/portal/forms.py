@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 import filetype
 from django import forms
-from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +20,7 @@ from orders.models import Shipment
 from orders.tracking_numbers import normalise
 from scheduling.models import Location
 from tracking.codes import SHIPMENT_CODES, TRIP_CODES, Code, Reason
+from tracking.validation import photo_too_large
 
 DATE_WIDGET = {"type": "date"}
 WALL_CLOCK_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
@@ -235,11 +235,8 @@ class EventForm(forms.Form):
         photo = self.cleaned_data.get("photo")
         if not photo:
             return None
-        if photo.size > settings.TRACKING_PHOTO_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The photo is larger than %(limit)s bytes."),
-                params={"limit": settings.TRACKING_PHOTO_MAX_BYTES},
-            )
+        if too_large := photo_too_large(photo.size):
+            raise forms.ValidationError(too_large)
         head = photo.read(262)
         photo.seek(0)
         kind = filetype.guess(head)

@@ -1,0 +1,48 @@
+"""Failed API-key authentications, counted per client address to make guessing useless.
+
+A key carries 256 random bits, so guessing one is hopeless anyway; the limit keeps
+a scanner from burning CPU and database lookups on it, and it keeps the prefix
+(the first 8 characters, visible on the keys page) from being confirmed by timing
+over millions of tries. Only failures count: a valid key's request costs one cache
+read. Once an address reaches ``API_KEY_FAILURE_RATE`` failures in a window, every
+``Api-Key`` request from it is refused with 429 until the window ends, a right key
+included (otherwise a guesser could still tell a hit). Other addresses are unaffected.
+"""
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
+from rest_framework.throttling import SimpleRateThrottle
+
+from config.throttling import client_address
+
+
+class TooManyKeyFailures(exceptions.Throttled):
+    default_detail = _("Too many requests with a wrong API key from your address. Try again later.")
+
+
+def _window(request) -> tuple[str, int, float, int]:
+    """(cache key, allowed failures, seconds left, window length) for the address, now."""
+    allowed, duration = SimpleRateThrottle.parse_rate(None, settings.API_KEY_FAILURE_RATE)
+    now = time.time()
+    window = int(now // duration)
+    key = f"api-key-failures:{client_address(request)}:{window}"
+    return key, allowed, (window + 1) * duration - now, duration
+
+
+def refuse_if_blocked(request) -> None:
+    key, allowed, left, _duration = _window(request)
+    if (cache.get(key) or 0) >= allowed:
+        raise TooManyKeyFailures(wait=left)
+
+
+def record_failure(request) -> None:
+    key, _allowed, _left, duration = _window(request)
+    try:
+        cache.incr(key)
+    except ValueError:  # the window's first failure, or its counter expired meanwhile
+        if not cache.add(key, 1, duration + 1):
+            cache.incr(key)
