@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from alliance import sign_in
 from alliance import views as alliance_views
 from config import views
 
@@ -15,9 +16,10 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # The switcher remembers a signed-in person's choice in their profile.
     path("i18n/setlang/", alliance_views.language_choose, name="set_language"),
-    path("admin/login/", alliance_views.limit_sign_in(admin.site.login), name="admin-login"),
+    path("admin/login/", sign_in.limit_sign_in(admin.site.login), name="admin-login"),
     path("admin/", admin.site.urls),
-    path("accounts/login/", alliance_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", sign_in.SignInView.as_view(), name="login"),
+    path("accounts/login/code/", sign_in.SignInCodeView.as_view(), name="sign_in_code"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password-reset/",

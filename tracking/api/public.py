@@ -9,9 +9,6 @@ place's IANA zone: ``"2026-03-05T15:00:00+07:00"`` in ``"Asia/Ho_Chi_Minh"``.
 The ETA is in the destination's zone; ``status.since`` is in UTC.
 """
 
-import ipaddress
-
-from django.conf import settings
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -22,31 +19,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.client_address import client_key
 from config.throttling import AnonRateThrottle
 from orders.models import Shipment
 from tracking import selectors
 from tracking.codes import Code
 from tracking.selectors import Place, PublicTracking, RouteStop, TimelineItem
-
-
-def client_address(request) -> str:
-    """The client's address as the page's limit sees it: ``RATELIMIT_IP_META_KEY`` or the socket.
-
-    DRF's own guess trusts any ``X-Forwarded-For`` a client sends, which would let
-    a scraper pick a new address per request. IPv6 clients count per /64.
-    """
-    key = settings.RATELIMIT_IP_META_KEY
-    address = (request.META.get(key) if isinstance(key, str) else None) or request.META.get(
-        "REMOTE_ADDR", ""
-    )
-    address = address.split(",")[0].strip()
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    if ip.version == 6:
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
-    return str(ip)
 
 
 class TrackingRateThrottle(AnonRateThrottle):
@@ -55,7 +33,7 @@ class TrackingRateThrottle(AnonRateThrottle):
     scope = "tracking"
 
     def get_ident(self, request):
-        return client_address(request)
+        return client_key(request)
 
 
 def _local(moment, zone) -> str | None:
