@@ -1,5 +1,8 @@
+import time
+
 import factory
 from django.core.files.base import ContentFile
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from alliance import services
@@ -63,6 +66,18 @@ class StaffFactory(UserFactory):
     def two_factor(obj, create, extracted, **kwargs):
         if create and extracted is not False:
             obj.otp_device = TOTPDevice.objects.create(user=obj, name="authenticator")
+
+
+def totp_code(device: TOTPDevice, steps_ahead: int = 0) -> str:
+    """The code an authenticator app holding the device's key shows, now or steps ahead.
+
+    A code is accepted once: a second sign-in within the same 30 seconds uses the next step's
+    code, which the device accepts (one step of tolerance for clock drift).
+    """
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits)
+    totp.time = time.time() + steps_ahead * device.step
+    return f"{totp.token():0{device.digits}d}"
 
 
 def application_data(**overrides) -> dict:

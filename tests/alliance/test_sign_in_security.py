@@ -1,17 +1,15 @@
 """Sign-in security: the lockout per (email, address), and two-factor sign-in with TOTP."""
 
-import time
 from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt
 from django.urls import reverse
 from django.utils import timezone
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.factories import StaffFactory, UserFactory, api_key_for
+from tests.factories import StaffFactory, UserFactory, api_key_for, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -27,12 +25,7 @@ def fail(client, email, times, **extra):
     return [sign_in(client, email, "not-the-password", **extra) for _ in range(times)]
 
 
-def code_for(device, steps_ahead=0) -> str:
-    """The code an authenticator app holding the device's key shows, now or a step ahead."""
-    device.refresh_from_db()
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits)
-    totp.time = time.time() + steps_ahead * device.step
-    return f"{totp.token():0{device.digits}d}"
+code_for = totp_code
 
 
 def enrol(client, user):
