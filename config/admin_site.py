@@ -42,4 +42,7 @@ class AllianceAdminSite(admin.AdminSite):
             extra_context=context,
             authentication_form=self.login_form or AdminAuthenticationForm,
             template_name=self.login_template or "admin/login.html",
+            # A signed-in member who is not staff sees the form, as in Django's admin, rather
+            # than a redirect back to /admin/ and round again.
+            redirect_authenticated_user=False,
         )(request)

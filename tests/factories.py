@@ -72,11 +72,12 @@ def totp_code(device: TOTPDevice, steps_ahead: int = 0) -> str:
     """The code an authenticator app holding the device's key shows, now or steps ahead.
 
     A code is accepted once: a second sign-in within the same 30 seconds uses the next step's
-    code, which the device accepts (one step of tolerance for clock drift).
+    code, which the device accepts (one step of tolerance for clock drift). The drift the
+    device has learnt is the app's, so it is applied here as the app's clock would.
     """
     device.refresh_from_db()
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits)
-    totp.time = time.time() + steps_ahead * device.step
+    totp.time = time.time() + (steps_ahead + device.drift) * device.step
     return f"{totp.token():0{device.digits}d}"
 
 

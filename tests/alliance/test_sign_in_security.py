@@ -387,6 +387,15 @@ def test_the_admin_refuses_a_staff_session_not_verified_with_a_code(client):
     assert client.get("/admin/").status_code == 302
 
 
+def test_a_member_signed_in_sees_the_admin_login_not_a_redirect_loop(client, member_admin):
+    client.force_login(member_admin)
+
+    answer = client.get("/admin/", follow=True)
+
+    assert answer.status_code == 200
+    assert answer.redirect_chain == [("/admin/login/?next=/admin/", 302)]
+
+
 def test_staff_cannot_turn_two_factor_off(client):
     staff = StaffFactory()
     client.force_login(staff)
