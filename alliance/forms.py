@@ -157,3 +157,37 @@ class DirectoryFilterForm(forms.Form):
     role = forms.ChoiceField(
         label=_("Role"), choices=[("", _("Any role"))] + BusinessRole.choices, required=False
     )
+
+
+class SignInCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=16,
+        help_text=_("The 6 digits your authenticator app shows now, or one of your backup codes."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "inputmode": "text"}
+        ),
+    )
+
+
+class TwoFactorConfirmForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the app"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class TwoFactorDisableForm(forms.Form):
+    code = forms.CharField(
+        label=_("A current code or a backup code"), max_length=16, required=False
+    )
+    password = forms.CharField(
+        label=_("Or your password"), required=False, widget=forms.PasswordInput(render_value=False)
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("code") and not cleaned.get("password"):
+            raise ValidationError(_("Give a current code or your password to turn this off."))
+        return cleaned

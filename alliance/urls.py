@@ -1,6 +1,6 @@
 from django.urls import path
 
-from alliance import views
+from alliance import sign_in, views
 
 app_name = "alliance"
 
@@ -9,6 +9,12 @@ urlpatterns = [
     path("apply/thanks/", views.ApplyDoneView.as_view(), name="apply_done"),
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
     path("account/", views.PreferencesView.as_view(), name="preferences"),
+    path("account/two-factor/", sign_in.TwoFactorView.as_view(), name="two_factor"),
+    path(
+        "account/two-factor/<slug:action>/",
+        sign_in.TwoFactorView.as_view(),
+        name="two_factor_action",
+    ),
     path("members/", views.DirectoryView.as_view(), name="directory"),
     path("team/", views.ColleaguesView.as_view(), name="colleagues"),
     path(

@@ -20,17 +20,17 @@ from django.views.generic import FormView, TemplateView
 from django.views.i18n import set_language
 from django_ratelimit.decorators import ratelimit
 
-from alliance import languages, selectors, services
+from alliance import languages, selectors, services, two_factor
 from alliance.forms import (
     ApiKeyForm,
     ApplicationForm,
     ChangeRoleForm,
     DirectoryFilterForm,
     InviteColleagueForm,
-    LoginForm,
     PreferencesForm,
 )
 from alliance.models import ApiKey, MembershipApplication, User
+from alliance.sign_in import limit_sign_in, login_rate
 from alliance.tokens import invitation_token_generator
 from config.exceptions import ApplicationError
 
@@ -63,6 +63,7 @@ class PreferencesView(LoginRequiredMixin, View):
                 "form": form,
                 "effective_language": languages.language_of(user),
                 "effective_zone": languages.zone_of(user),
+                "two_factor_on": two_factor.user_has_two_factor(user=user),
             },
             status=400 if form.is_bound else 200,
         )
@@ -134,22 +135,11 @@ def _licence_download(request, pk: int):
 LICENCE_CONTENT_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
 
 
-def _login_rate(group, request):
-    return settings.LOGIN_RATE
-
-
-# Every way to try a password or send mail is limited per address, and the
-# reset form also per email, so neither guessing nor mail floods are cheap.
-limit_sign_in = ratelimit(key="ip", rate=_login_rate, method="POST", block=True)
+# The reset form is limited per address and also per email, so neither guessing nor mail
+# floods are cheap (sign-in itself: alliance.sign_in).
 limit_reset_per_email = ratelimit(
-    key="post:email", rate=_login_rate, method="POST", block=True, group="password-reset-email"
+    key="post:email", rate=login_rate, method="POST", block=True, group="password-reset-email"
 )
-
-
-@method_decorator(limit_sign_in, name="post")
-class LoginView(auth_views.LoginView):
-    form_class = LoginForm
-    redirect_authenticated_user = True
 
 
 @method_decorator([limit_sign_in, limit_reset_per_email], name="post")

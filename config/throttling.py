@@ -8,30 +8,7 @@ one of fixed windows: a caller may fit up to twice the rate into the seconds
 either side of a window's edge.
 """
 
-import ipaddress
-
-from django.conf import settings
 from rest_framework import throttling
-
-
-def client_address(request) -> str:
-    """The client's address as the page's limit sees it: ``RATELIMIT_IP_META_KEY`` or the socket.
-
-    DRF's own guess trusts any ``X-Forwarded-For`` a client sends, which would let
-    a scraper pick a new address per request. IPv6 clients count per /64.
-    """
-    key = settings.RATELIMIT_IP_META_KEY
-    address = (request.META.get(key) if isinstance(key, str) else None) or request.META.get(
-        "REMOTE_ADDR", ""
-    )
-    address = address.split(",")[0].strip()
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    if ip.version == 6:
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
-    return str(ip)
 
 
 class FixedWindowMixin:

@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from alliance import sign_in
 from alliance import views as alliance_views
 from config import views
 from config.observability.views import metrics_view
@@ -25,9 +26,10 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     # The switcher remembers a signed-in person's choice in their profile.
     path("i18n/setlang/", alliance_views.language_choose, name="set_language"),
-    path("admin/login/", alliance_views.limit_sign_in(admin.site.login), name="admin-login"),
+    path("admin/login/", sign_in.limit_sign_in(admin.site.login), name="admin-login"),
     path("admin/", admin.site.urls),
-    path("accounts/login/", alliance_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", sign_in.SignInView.as_view(), name="login"),
+    path("accounts/login/code/", sign_in.SignInCodeView.as_view(), name="sign_in_code"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password-reset/",

@@ -13,11 +13,27 @@ from urllib.parse import quote
 import kombu.pools
 import pytest
 import redis
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from tests.factories import MemberFactory, StaffFactory, UserFactory
 
 # The network (places, lines, timetables, trips) that scheduling and orders tests share.
 pytest_plugins = ["tests.network", "tests.orders.fixtures"]
+
+
+@receiver(user_logged_in, dispatch_uid="tests-force-login-two-factor")
+def _force_login_with_two_factor(sender, request, user, **kwargs):
+    """``client.force_login(staff)`` gives a session verified with the staff's authenticator.
+
+    Signing in through the pages does this with a code (tests/alliance/test_sign_in_security.py);
+    the many tests that only need a signed-in staff member skip that step. Test code only.
+    """
+    device = getattr(user, "otp_device", None)
+    if device is not None and request is not None and hasattr(request, "session"):
+        request.session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.throttling import SimpleRateThrottle
 
-from config.throttling import client_address
+from config.client_address import client_key
 
 
 class TooManyKeyFailures(exceptions.Throttled):
@@ -29,7 +29,7 @@ def _window(request) -> tuple[str, int, float, int]:
     allowed, duration = SimpleRateThrottle.parse_rate(None, settings.API_KEY_FAILURE_RATE)
     now = time.time()
     window = int(now // duration)
-    key = f"api-key-failures:{client_address(request)}:{window}"
+    key = f"api-key-failures:{client_key(request)}:{window}"
     return key, allowed, (window + 1) * duration - now, duration
 
 

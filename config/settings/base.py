@@ -26,7 +26,8 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin on a site that asks staff for their two-factor code (config.admin_site).
+    "config.admin_apps.AllianceAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -41,6 +42,10 @@ INSTALLED_APPS = [
     "django_countries",
     "csp",
     "phonenumber_field",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "config",
     "alliance",
     "scheduling",
@@ -59,12 +64,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     # Django's LocaleMiddleware, extended: it needs the person (profile, company's country).
     "alliance.middleware.PersonLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "alliance.middleware.SuspendedMemberLogoutMiddleware",
+    # A person half-way through signing in counts as signed out; staff enrol first.
+    "alliance.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    # Last, so its lockout page replaces whatever the sign-in view answered.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -89,7 +99,11 @@ TEMPLATES = [
 ]
 
 AUTH_USER_MODEL = "alliance.User"
-AUTHENTICATION_BACKENDS = ["alliance.backends.MemberAwareModelBackend"]
+# Axes first: it refuses a locked-out (email, address) before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "alliance.backends.MemberAwareModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "alliance:dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -340,7 +354,30 @@ APPLICATION_RATE = env("APPLICATION_RATE", default="10/h")
 LOGIN_RATE = env("LOGIN_RATE", default="20/m")
 # Behind a reverse proxy, name the header that carries the client's address
 # (e.g. HTTP_X_REAL_IP); left unset, the socket's address is used.
-RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default=None)
+CLIENT_ADDRESS_META_KEY = env("RATELIMIT_IP_META_KEY", default=None)
+# One rule decides the client's address for every limit (config.client_address).
+RATELIMIT_IP_META_KEY = "config.client_address.client_key"
+
+# Sign-in lockout (django-axes): after LOGIN_FAILURE_LIMIT failures for one email from one
+# address, that combination is refused for LOGIN_COOLOFF_MINUTES (each further try starts
+# the wait again); a successful sign-in clears the count. Stored in the database, so every
+# web process sees the same count; staff unlock under "Axes" in the admin.
+AXES_ENABLED = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "alliance.sign_in.attempted_email"
+AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
+AXES_LOCKOUT_CALLABLE = "alliance.sign_in.locked_out"
+AXES_VERBOSE = False
+
+# Two-factor sign-in (django-otp): the name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Lorry Alliance")
+# How long the code step waits after the password before the person must start again.
+SIGN_IN_CODE_SECONDS = 10 * 60
 
 # Log lines: "json" (one object a line, for a log shipper) or "plain" (for reading in a
 # terminal); both carry the request id. Production defaults to json.

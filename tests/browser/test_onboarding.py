@@ -7,7 +7,7 @@ import urllib.request
 import pytest
 
 from alliance.models import MembershipApplication
-from tests.factories import PDF_BYTES, StaffFactory
+from tests.factories import PDF_BYTES, StaffFactory, totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,6 +43,8 @@ def test_apply_approve_invite_sign_in_create_key_and_call_api(
     page.get_by_label("Email").fill(staff.email)
     page.get_by_label("Password").fill("a-long-password-1")
     page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Code").fill(totp_code(staff.otp_device))  # staff sign in with two factors
+    page.get_by_role("button", name="Sign in").click()
     page.goto("/admin/alliance/membershipapplication/?status__exact=pending")
     page.locator(f'input[name="_selected_action"][value="{application.pk}"]').check()
     page.locator('select[name="action"]').select_option("approve")

@@ -19,7 +19,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.throttling import AnonRateThrottle, client_address
+from config.client_address import client_key
+from config.throttling import AnonRateThrottle
 from orders.models import Shipment
 from tracking import selectors
 from tracking.codes import Code
@@ -32,7 +33,7 @@ class TrackingRateThrottle(AnonRateThrottle):
     scope = "tracking"
 
     def get_ident(self, request):
-        return client_address(request)
+        return client_key(request)
 
 
 def _local(moment, zone) -> str | None:

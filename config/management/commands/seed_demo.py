@@ -34,3 +34,9 @@ class Command(BaseCommand):
             ("Demo viewer", "viewer@yuxin-logistics.example"),
         ]:
             self.stdout.write(f"  {label}: {email} / {password}")
+        # Staff must use two-factor sign-in; the demo seeds no authenticator (no shared
+        # secret to leak), so the admin's first sign-in shows the enrolment QR code.
+        self.stdout.write(
+            "  The alliance admin turns on two-factor sign-in at the first sign-in: scan the "
+            "QR code with an authenticator app (or type the key shown beside it)."
+        )
