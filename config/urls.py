@@ -56,3 +56,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("config.api_router")),
 ]
+
+# Under /api/ a missing route or a crash answers the API's JSON error shape, not an HTML page.
+handler404 = "config.exceptions.page_not_found"
+handler500 = "config.exceptions.server_error"
