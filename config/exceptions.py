@@ -7,9 +7,10 @@ Every API error answers ``{"error": {"code": ..., "message": ..., "fields": {...
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from django.views import defaults
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -26,6 +27,21 @@ class ApplicationError(Exception):
         self.field = field
         if code:
             self.code = code
+
+
+class ApiErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable and machine-readable, e.g. `invalid`.")
+    message = serializers.CharField(help_text="For a person, in the caller's language.")
+    fields = serializers.DictField(
+        required=False,
+        help_text="Validation errors only: each field's messages (nested for nested fields).",
+    )
+
+
+class ApiErrorSerializer(serializers.Serializer):
+    """Every API error has this shape."""
+
+    error = ApiErrorDetailSerializer()
 
 
 def _flatten(detail):
@@ -79,3 +95,28 @@ def _error_response(http_status, code, message, fields, headers=None):
         if name.lower() in {"www-authenticate", "retry-after"}:
             response[name] = value
     return response
+
+
+# --- Errors Django answers before a view runs -----------------------------------------------------
+# A path under /api/ that matches no route (``/orders/abc/`` where an id is a number) or a
+# crash outside DRF's handler would otherwise get the portal's HTML page; API clients read JSON.
+
+API_PREFIX = "/api/"
+
+
+def page_not_found(request, exception=None):
+    if request.path.startswith(API_PREFIX):
+        return _json_error(404, "not_found", str(exceptions.NotFound.default_detail))
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith(API_PREFIX):
+        return _json_error(
+            500, "server_error", _("Something went wrong on our side; it has been logged.")
+        )
+    return defaults.server_error(request)
+
+
+def _json_error(http_status, code, message):
+    return JsonResponse({"error": {"code": code, "message": message}}, status=http_status)

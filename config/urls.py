@@ -68,3 +68,7 @@ urlpatterns = [
     path("api/docs/", api_docs, name="api-docs"),
     path("api/v1/", include("config.api_router")),
 ]
+
+# Under /api/ a missing route or a crash answers the API's JSON error shape, not an HTML page.
+handler404 = "config.exceptions.page_not_found"
+handler500 = "config.exceptions.server_error"

@@ -11,6 +11,7 @@ from alliance.api.permissions import HasScope, caller_member
 from alliance.api.serializers import MemberSerializer, MyMemberSerializer
 from alliance.constants import ApiScope
 from alliance.filtersets import MemberFilterSet
+from config.schema import errors
 
 
 class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -24,7 +25,7 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_queryset(self):
         return selectors.member_directory()
 
-    @extend_schema(responses=MyMemberSerializer)
+    @extend_schema(responses={200: MyMemberSerializer, **errors(404)})
     @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
     def me(self, request):
         """The caller's own member, with its registration details."""

@@ -6,11 +6,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from alliance.api.permissions import HasScope, caller_member
 from alliance.constants import ApiScope
+from config.pagination import StrictCursorPagination
+from config.schema import errors
 from config.throttling import UserRateThrottle
 from orders import idempotency, notes, quotes, selectors, services, splitting
 from orders.api import serializers
@@ -34,7 +35,7 @@ class DocumentRateThrottle(UserRateThrottle):
     scope = "documents"
 
 
-class NewestFirstPagination(CursorPagination):
+class NewestFirstPagination(StrictCursorPagination):
     """Cursor pages: stable while new orders arrive, and no COUNT over a member's history."""
 
     ordering = ("-created_at", "-id")
@@ -58,7 +59,10 @@ class QuoteViewSet(viewsets.ViewSet):
     permission_classes = [HasScope]
     required_scopes = {"*": ApiScope.ORDERS_READ}
 
-    @extend_schema(request=serializers.QuoteInputSerializer, responses=serializers.QuoteSerializer)
+    # A quote stores nothing: 200, not the 201 drf-spectacular assumes for a create.
+    @extend_schema(
+        request=serializers.QuoteInputSerializer, responses={200: serializers.QuoteSerializer}
+    )
     def create(self, request):
         data = serializers.QuoteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -128,7 +132,7 @@ class OrderViewSet(
 
     @extend_schema(
         request=serializers.OrderInputSerializer,
-        responses={201: serializers.OrderDetailSerializer},
+        responses={201: serializers.OrderDetailSerializer, **errors(409, 422)},
         parameters=[IDEMPOTENCY_HEADER],
     )
     def create(self, request, *args, **kwargs):
@@ -155,7 +159,8 @@ class OrderViewSet(
         return response
 
     @extend_schema(
-        request=serializers.OrderInputSerializer, responses=serializers.OrderDetailSerializer
+        request=serializers.OrderInputSerializer,
+        responses={200: serializers.OrderDetailSerializer, **errors(409)},
     )
     def update(self, request, *args, **kwargs):
         """Edit a draft; `cargo_lines`, when sent, replace the old ones."""
@@ -166,7 +171,14 @@ class OrderViewSet(
         order = services.order_update(order=order, actor=_actor(request), **data.validated_data)
         return self._answer(order)
 
-    @extend_schema(request=None, responses=serializers.OrderDetailSerializer)
+    @extend_schema(
+        request=serializers.OrderInputSerializer(partial=True),
+        responses={200: serializers.OrderDetailSerializer, **errors(409)},
+    )
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)
+
+    @extend_schema(request=None, responses={200: serializers.OrderDetailSerializer, **errors(409)})
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         """Submit a draft: it is confirmed at once, split into shipments, booked and priced."""
@@ -176,7 +188,7 @@ class OrderViewSet(
 
     @extend_schema(
         request=serializers.OrderCancelInputSerializer,
-        responses=serializers.OrderDetailSerializer,
+        responses={200: serializers.OrderDetailSerializer, **errors(409)},
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
@@ -194,7 +206,7 @@ class OrderViewSet(
 
     @extend_schema(
         request=serializers.OrderAmendInputSerializer,
-        responses=serializers.OrderDetailSerializer,
+        responses={200: serializers.OrderDetailSerializer, **errors(409)},
     )
     @action(detail=True, methods=["post"])
     def amend(self, request, pk=None):

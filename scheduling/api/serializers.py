@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from scheduling.models import (
@@ -67,8 +68,22 @@ class LineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$",
+        "example": "08:00:00",
+    }
+)
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time at a place, without a UTC offset (OpenAPI's ``time`` format needs one)."""
+
+
 class TimetableSerializer(serializers.ModelSerializer):
     line = serializers.SlugRelatedField(read_only=True, slug_field="code")
+    departure_time = LocalTimeField(
+        read_only=True, help_text="In the zone of the line's first stop."
+    )
 
     class Meta:
         model = Timetable
@@ -243,6 +258,10 @@ class BookingSerializer(serializers.ModelSerializer):
     origin = serializers.PrimaryKeyRelatedField(read_only=True)
     destination = serializers.PrimaryKeyRelatedField(read_only=True)
     trip = serializers.PrimaryKeyRelatedField(read_only=True)
+    # Blank once the booking has its space; the schema must allow "" beside the reasons.
+    waiting_reason = serializers.ChoiceField(
+        choices=Booking.WaitingReason.choices, allow_blank=True, read_only=True
+    )
     waiting_reason_text = serializers.CharField(source="get_waiting_reason_display", read_only=True)
 
     class Meta:

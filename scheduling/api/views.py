@@ -6,10 +6,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.generics import get_object_or_404 as get_visible_or_404
 from rest_framework.response import Response
 
 from alliance.api.permissions import HasScope, caller_member
 from alliance.constants import ApiScope
+from config.schema import errors
 from scheduling import allocation, selectors, services
 from scheduling.api import serializers
 from scheduling.filtersets import (
@@ -70,9 +72,16 @@ class TripViewSet(ReadOnlyViewSet):
     }
 
     def get_queryset(self):
-        if self.request.query_params.get("operated") == "true":
+        if self._operated_only():
             return selectors.trips_operated_by(member=caller_member(self.request))
         return selectors.trips()
+
+    def _operated_only(self) -> bool:
+        """``?operated=`` is true or false; anything else is refused, not read as false."""
+        value = self.request.query_params.get("operated", "false")
+        if value not in ("true", "false"):
+            raise ValidationError({"operated": [_("Send true or false.")]})
+        return value == "true"
 
     def get_serializer_class(self):
         return (
@@ -107,7 +116,7 @@ class TripViewSet(ReadOnlyViewSet):
 
     @extend_schema(
         request=serializers.LegAssignInputSerializer,
-        responses=serializers.OperatedTripLegSerializer,
+        responses={200: serializers.OperatedTripLegSerializer, **errors(409)},
     )
     @action(detail=True, methods=["post"], url_path=r"legs/(?P<sequence>\d+)/assign")
     def assign(self, request, pk=None, sequence=None):
@@ -151,7 +160,8 @@ class TripViewSet(ReadOnlyViewSet):
         return Response(serializers.OperatedTripLegSerializer(leg).data)
 
     @extend_schema(
-        request=serializers.TripStatusInputSerializer, responses=serializers.TripSerializer
+        request=serializers.TripStatusInputSerializer,
+        responses={200: serializers.TripSerializer, **errors(409)},
     )
     @action(detail=True, methods=["post"], url_path="status")
     def change_status(self, request, pk=None):
@@ -165,7 +175,8 @@ class TripViewSet(ReadOnlyViewSet):
         return Response(serializers.TripSerializer(self.get_queryset().get(pk=trip.pk)).data)
 
     @extend_schema(
-        request=serializers.TripCancelInputSerializer, responses=serializers.TripSerializer
+        request=serializers.TripCancelInputSerializer,
+        responses={200: serializers.TripSerializer, **errors(409)},
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
@@ -230,14 +241,18 @@ class BookingViewSet(
         )
 
     def _own(self, pk) -> Booking:
-        """A booking the caller may change: its own (or any, for staff); others are 404."""
+        """A booking the caller may change: its own (or any, for staff); others are 404.
+
+        DRF's ``get_object_or_404`` also answers 404 for an id that is not a number.
+        """
         rows = self.get_queryset()
         if not _is_staff(self.request):
             rows = rows.filter(member=caller_member(self.request))
-        return get_object_or_404(rows, pk=pk)
+        return get_visible_or_404(rows, pk=pk)
 
     @extend_schema(
-        request=serializers.BookingInputSerializer, responses=serializers.BookingSerializer
+        request=serializers.BookingInputSerializer,
+        responses={201: serializers.BookingSerializer, **errors(409)},
     )
     def create(self, request, *args, **kwargs):
         member = caller_member(request)
@@ -251,7 +266,8 @@ class BookingViewSet(
         return Response(serializers.BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=serializers.BookingReleaseInputSerializer, responses=serializers.BookingSerializer
+        request=serializers.BookingReleaseInputSerializer,
+        responses={200: serializers.BookingSerializer, **errors(409)},
     )
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None):
@@ -265,7 +281,7 @@ class BookingViewSet(
 
     @extend_schema(
         request=serializers.BookingReallocateInputSerializer,
-        responses=serializers.BookingSerializer,
+        responses={200: serializers.BookingSerializer, **errors(409)},
     )
     @action(detail=True, methods=["post"])
     def reallocate(self, request, pk=None):

@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 
 from alliance.api.permissions import HasScope, caller_member
 from alliance.constants import ApiScope
+from config.schema import errors
 from orders.tracking_numbers import normalise
 from scheduling.models import Trip
 from tracking import monitoring, services
@@ -103,7 +104,7 @@ class EventEndpoint(APIView):
 class TripEventView(EventEndpoint):
     """A vehicle event of a trip; it reaches every shipment on board at that point."""
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT, **errors(413)})
     def post(self, request, trip_id: int):
         return self._record_one(request, about_trip=trip_id)
 
@@ -130,7 +131,7 @@ class ShipmentEventView(EventEndpoint):
 
     body_limit = settings.TRACKING_PHOTO_MAX_BYTES * 4 // 3 + settings.TRACKING_EVENT_MAX_BYTES
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT, **errors(413)})
     def post(self, request, tracking_number: str):
         photo = _photo(request.data)
         if photo is not None and request.data.get("code") != "delivered":
@@ -143,7 +144,7 @@ class BulkEventView(EventEndpoint):
 
     body_limit = settings.TRACKING_BULK_MAX_BYTES
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT, **errors(413)})
     def post(self, request):
         items = request.data.get("events") if isinstance(request.data, dict) else None
         if not isinstance(items, list) or not items:
@@ -270,7 +271,7 @@ class PositionView(EventEndpoint):
 
     body_limit = settings.TRACKING_BULK_MAX_BYTES
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT, **errors(413)})
     def post(self, request, trip_id: int):
         member, staff = caller_member(request), request.user.is_staff
         scope = load_scope(

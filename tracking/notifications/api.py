@@ -14,12 +14,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from alliance.api.permissions import HasScope, caller_member
 from alliance.constants import ApiScope
+from config.pagination import StrictCursorPagination
+from config.schema import errors
 from tracking.notifications import webhooks
 from tracking.notifications.models import Topic, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -153,7 +154,7 @@ class WebhookDeliveryDetailSerializer(WebhookDeliverySerializer):
 # --- Views ------------------------------------------------------------------------------------
 
 
-class DeliveryPagination(CursorPagination):
+class DeliveryPagination(StrictCursorPagination):
     ordering = ("-created_at", "-id")
     page_size = 50
     page_size_query_param = "page_size"
@@ -259,7 +260,7 @@ class WebhookDeliveryViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet)
     def get_queryset(self):
         return webhooks.deliveries_of(member=caller_member(self.request))
 
-    @extend_schema(request=None, responses={202: WebhookDeliveryDetailSerializer})
+    @extend_schema(request=None, responses={202: WebhookDeliveryDetailSerializer, **errors(409)})
     @action(detail=True, methods=["post"])
     def replay(self, request, pk=None):
         """Send the delivery again now, with the same event id; its attempts show the outcome."""

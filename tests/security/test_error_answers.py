@@ -1,0 +1,85 @@
+"""Odd input that Schemathesis found answered with HTML, a 500, or a page nobody asked for."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from alliance.constants import ApiScope
+from tests.factories import MemberFactory, api_key_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api() -> APIClient:
+    _key, raw = api_key_for(MemberFactory(), scopes=list(ApiScope.values))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    return client
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/orders/not-a-number/", "/api/v1/no-such-thing/", "/api/v1/trips/1/legs/x/"]
+)
+def test_a_path_no_api_route_matches_answers_json_not_the_portals_page(api, path):
+    response = api.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"error": {"code": "not_found", "message": "Not found."}}
+
+
+def test_a_portal_path_that_does_not_exist_still_gets_the_html_page(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("action", ["release", "reallocate"])
+def test_a_booking_id_that_is_not_a_number_is_a_404_not_a_server_error(api, action):
+    response = api.post(f"/api/v1/bookings/null/{action}/", {}, format="json")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("limit=abc", "limit"), ("limit=0", "limit"), ("offset=-3", "offset"), ("offset=", "offset")],
+)
+def test_a_malformed_page_is_refused_rather_than_quietly_replaced(api, query, field):
+    response = api.get(f"/api/v1/members/?{query}")
+    assert response.status_code == 400
+    body = response.json()["error"]
+    assert body["code"] == "invalid"
+    minimum = 1 if field == "limit" else 0
+    assert body["fields"] == {field: [f"Send a whole number of at least {minimum}."]}
+
+
+def test_a_good_page_is_still_served(api):
+    MemberFactory.create_batch(3)
+    response = api.get("/api/v1/members/?limit=2&offset=1")
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 2
+
+
+def test_a_malformed_cursor_page_size_is_refused(api):
+    response = api.get("/api/v1/orders/?page_size=-1")
+    assert response.status_code == 400
+    assert "page_size" in response.json()["error"]["fields"]
+
+
+def test_operated_must_be_true_or_false(api):
+    response = api.get("/api/v1/trips/?operated=yes")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"operated": ["Send true or false."]}
+    assert api.get("/api/v1/trips/?operated=false").status_code == 200
+
+
+def test_the_schema_documents_every_error_in_the_shared_shape(client):
+    schema = client.get("/api/schema/?format=json").json()
+    order = schema["paths"]["/api/v1/orders/{id}/submit/"]["post"]["responses"]
+    assert {"400", "401", "403", "404", "409", "429"} <= order.keys()
+    shape = order["404"]["content"]["application/json"]["schema"]
+    assert shape == {"$ref": "#/components/schemas/ApiError"}
+    quote = schema["paths"]["/api/v1/quotes/"]["post"]["responses"]
+    assert "200" in quote and "201" not in quote  # a quote stores nothing
+    public = schema["paths"]["/api/v1/public/track/{tracking_number}/"]["get"]["responses"]
+    assert "401" not in public  # no authentication there
