@@ -10,6 +10,9 @@ from config import views
 admin.site.site_header = _("Lorry Alliance operations")
 admin.site.site_title = _("Lorry Alliance admin")
 
+# A failed request answers 503 with Retry-After when the database is out, else 500; JSON to /api/.
+handler500 = "config.views.server_error"
+
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("healthz", views.healthz, name="healthz"),
