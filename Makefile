@@ -34,11 +34,13 @@ run: $(STAMP)
 	if [ -z "$$CELERY_BROKER_URL" ]; then echo "No CELERY_BROKER_URL: tasks run in-process; periodic jobs run only under 'make stack'."; fi && \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# --dist loadgroup: the fault tests (tests/faults, xdist group "faults") run one after another
+# on one worker, as they stop and restart servers of their own; the rest spreads as before.
 test: $(STAMP)
 	@$(WITH_DATABASE); \
 	$(BIN)/ruff check . && \
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test && \
-	$(BIN)/pytest -n $${TEST_WORKERS:-2} $(PYTEST_ARGS)
+	$(BIN)/pytest -n $${TEST_WORKERS:-2} --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -5,14 +5,20 @@ Every API error answers ``{"error": {"code": ..., "message": ..., "fields": {...
 ``fields`` (validation errors only) maps each field to its messages.
 """
 
+import logging
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
 
 
 class ApplicationError(Exception):
@@ -54,7 +60,37 @@ def _flatten(detail):
     return [str(detail)]
 
 
+def is_database_outage(exc: BaseException | None) -> bool:
+    """The database cannot be reached or dropped the connection (a restart, a failover): the
+    request may succeed if sent again shortly, so it is answered 503, not 500.
+
+    Django wraps the driver's errors in these two classes; the connection is closed
+    at the request's end (it saw an error) and opened afresh by the next one.
+    """
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+def retry_after() -> str:
+    return str(settings.SERVICE_RETRY_AFTER_SECONDS)
+
+
+def unavailable_error() -> tuple[str, str]:
+    return "service_unavailable", _(
+        "The service is briefly unavailable. Please send the request again in a few seconds."
+    )
+
+
 def api_exception_handler(exc, context):
+    if is_database_outage(exc):
+        logger.warning("database unavailable, answered 503: %s", str(exc).strip()[:300])
+        code, message = unavailable_error()
+        return _error_response(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            code,
+            message,
+            None,
+            headers={"Retry-After": retry_after()},
+        )
     if isinstance(exc, ApplicationError):
         fields = {exc.field: [exc.message]} if exc.field else None
         return _error_response(exc.http_status, exc.code, exc.message, fields)
@@ -98,8 +134,8 @@ def _error_response(http_status, code, message, fields, headers=None):
 
 
 # --- Errors Django answers before a view runs -----------------------------------------------------
-# A path under /api/ that matches no route (``/orders/abc/`` where an id is a number) or a
-# crash outside DRF's handler would otherwise get the portal's HTML page; API clients read JSON.
+# A path under /api/ that matches no route (``/orders/abc/`` where an id is a number)
+# would otherwise get the portal's HTML page; API clients read JSON. (Crashes: config.views.)
 
 API_PREFIX = "/api/"
 
@@ -108,14 +144,6 @@ def page_not_found(request, exception=None):
     if request.path.startswith(API_PREFIX):
         return _json_error(404, "not_found", str(exceptions.NotFound.default_detail))
     return defaults.page_not_found(request, exception)
-
-
-def server_error(request):
-    if request.path.startswith(API_PREFIX):
-        return _json_error(
-            500, "server_error", _("Something went wrong on our side; it has been logged.")
-        )
-    return defaults.server_error(request)
 
 
 def _json_error(http_status, code, message):

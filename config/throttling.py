@@ -8,7 +8,12 @@ one of fixed windows: a caller may fit up to twice the rate into the seconds
 either side of a window's edge.
 """
 
+import logging
+
+from redis import RedisError
 from rest_framework import throttling
+
+logger = logging.getLogger(__name__)
 
 
 class FixedWindowMixin:
@@ -25,9 +30,15 @@ class FixedWindowMixin:
         self.retry_after = (window + 1) * self.duration - now
         key = f"{self.key}:{window}"
         try:
-            count = self.cache.incr(key)
-        except ValueError:  # the window's first request, or its counter expired meanwhile
-            count = 1 if self.cache.add(key, 1, self.duration + 1) else self.cache.incr(key)
+            try:
+                count = self.cache.incr(key)
+            except ValueError:  # the window's first request, or its counter expired meanwhile
+                count = 1 if self.cache.add(key, 1, self.duration + 1) else self.cache.incr(key)
+        except (RedisError, OSError) as error:
+            # The counters' cache is down: the request goes through uncounted rather than
+            # failing (carriers' events must keep being accepted while Redis is away).
+            logger.warning("rate limit not counted, cache unavailable: %s", error)
+            return True
         return count <= self.num_requests
 
     def wait(self) -> float:

@@ -20,6 +20,9 @@ api_docs = csp_update({"style-src": [SELF, UNSAFE_INLINE]})(
     SpectacularSwaggerSplitView.as_view(url_name="api-schema")
 )
 
+# A failed request answers 503 with Retry-After when the database is out, else 500; JSON to /api/.
+handler500 = "config.views.server_error"
+
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("healthz", views.healthz, name="healthz"),
@@ -69,6 +72,5 @@ urlpatterns = [
     path("api/v1/", include("config.api_router")),
 ]
 
-# Under /api/ a missing route or a crash answers the API's JSON error shape, not an HTML page.
+# Under /api/ a missing route answers the API's JSON error shape, not an HTML page.
 handler404 = "config.exceptions.page_not_found"
-handler500 = "config.exceptions.server_error"

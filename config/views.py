@@ -1,12 +1,18 @@
-"""Pages that belong to no app: the home page, the health check, the rate-limit answer."""
+"""Pages that belong to no app: the home page, the health check, the rate-limit answer, and the
+answer to a request that failed on the server."""
+
+import sys
 
 from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
+from django.template import loader
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
+
+from config.exceptions import is_database_outage, retry_after, unavailable_error
 
 
 class HomeView(TemplateView):
@@ -53,3 +59,27 @@ def rate_limited(request, exception):
         request=request,
     )
     return HttpResponse(body, status=429)
+
+
+def server_error(request):
+    """Django's ``handler500``: called while the failed request's exception is being handled.
+
+    A database outage is a 503 with ``Retry-After`` (the request may be sent again); any
+    other failure a 500. API clients get the API's JSON error shape, people a plain page
+    rendered without a context (nothing that could touch the database again). Never a
+    stack trace: that goes to the log only.
+    """
+    outage = is_database_outage(sys.exc_info()[1])
+    if outage:
+        code, message = unavailable_error()
+    else:
+        code, message = "server_error", _("Something went wrong on our side; it has been logged.")
+    http_status = 503 if outage else 500
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"error": {"code": code, "message": message}}, status=http_status)
+    else:
+        template = loader.get_template("503.html" if outage else "500.html")
+        response = HttpResponse(template.render({"message": message}), status=http_status)
+    if outage:
+        response["Retry-After"] = retry_after()
+    return response

@@ -16,6 +16,7 @@ import redis
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django_otp import DEVICE_ID_SESSION_KEY
+from xdist.scheduler import LoadGroupScheduling
 
 from tests.factories import MemberFactory, StaffFactory, UserFactory
 
@@ -39,6 +40,26 @@ REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+class FaultsTogether(LoadGroupScheduling):
+    """``--dist loadgroup`` with every test under tests/faults/ in one group, "faults": they stop
+    and restart servers of their own, so they run one after another on one worker.
+
+    pytest-xdist 3.8 marks ``xdist_group`` tests by rewriting ``item._nodeid``, which pytest 9
+    no longer reads; the group is therefore also given here, by the tests' folder.
+    """
+
+    def _split_scope(self, nodeid: str) -> str:
+        if nodeid.startswith("tests/faults/"):
+            return "faults"
+        return super()._split_scope(nodeid)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") == "loadgroup":
+        return FaultsTogether(config, log)
+    return None
 
 
 def missing_service(reason: str):

@@ -98,17 +98,21 @@ def _stop_times(event: TrackingEvent) -> None:
     stop = TripStop.objects.filter(trip_id=event.trip_id, sequence=event.stop_sequence).first()
     if stop is None:
         return
+    if event.code in ARRIVALS | DEPARTURES:
+        # The trip as it is now, locked: an earlier event of the same batch may have moved it
+        # since the batch loaded its events (each with its own copy of the trip).
+        trip = Trip.objects.select_for_update().get(pk=event.trip_id)
     if event.code in ARRIVALS:
         if stop.actual_departure is None or stop.actual_departure >= event.occurred_at:
             scheduling_services.trip_stop_record_actual(stop=stop, arrival=event.occurred_at)
-        last = event.trip.stops.order_by("-sequence").values_list("sequence", flat=True).first()
-        if stop.sequence == last and event.trip.status == Trip.Status.DEPARTED:
-            scheduling_services.trip_transition(trip=event.trip, status=Trip.Status.ARRIVED)
+        last = trip.stops.order_by("-sequence").values_list("sequence", flat=True).first()
+        if stop.sequence == last and trip.status == Trip.Status.DEPARTED:
+            scheduling_services.trip_transition(trip=trip, status=Trip.Status.ARRIVED)
     elif event.code in DEPARTURES:
         if stop.actual_arrival is None or stop.actual_arrival <= event.occurred_at:
             scheduling_services.trip_stop_record_actual(stop=stop, departure=event.occurred_at)
-        if event.trip.status in Trip.BOOKABLE:
-            scheduling_services.trip_transition(trip=event.trip, status=Trip.Status.DEPARTED)
+        if trip.status in Trip.BOOKABLE:
+            scheduling_services.trip_transition(trip=trip, status=Trip.Status.DEPARTED)
     elif event.code == Code.CROSSED_BORDER:
         leg = _crossing_leg(event)
         near = TripStop.objects.filter(trip_id=event.trip_id, sequence=leg).first()

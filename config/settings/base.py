@@ -193,6 +193,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# Publishing (after a request's commit, or from a task) tries the broker once: by default kombu
+# retries the connection for seconds, which held every request up while Redis was down. What
+# cannot be published is stored all the same, and the periodic sweeps send it later. Workers
+# reconnect on their own terms (CELERY_BROKER_CONNECTION_MAX_RETRIES), unaffected by this.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0}
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 # Webhook deliveries wait on other companies' servers, so they have their own queue (and
@@ -201,6 +206,10 @@ WEBHOOK_QUEUE = env("WEBHOOK_QUEUE", default="webhooks")
 CELERY_TASK_ROUTES = {"tracking.notifications.tasks.send_webhook": {"queue": WEBHOOK_QUEUE}}
 # One webhook attempt may take this long in all (connecting, sending, the answer's head).
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5)
+# The first retry's nominal wait (it doubles from there, see tracking/notifications/webhooks.py),
+# and how long a queued or started attempt may take before the sweep sends it again.
+WEBHOOK_FIRST_RETRY_SECONDS = env.int("WEBHOOK_FIRST_RETRY_SECONDS", default=120)
+WEBHOOK_GRACE_SECONDS = env.int("WEBHOOK_GRACE_SECONDS", default=120)
 # An endpoint failing every attempt for this long is disabled and its member told.
 WEBHOOK_DISABLE_AFTER = timedelta(hours=env.int("WEBHOOK_DISABLE_AFTER_HOURS", default=24))
 # Webhooks go to public HTTPS addresses only; development and tests may allow plain HTTP and
@@ -296,6 +305,10 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Seconds a client is told to wait (Retry-After) before sending again a request refused 503
+# because the database could not be reached (a restart or failover).
+SERVICE_RETRY_AFTER_SECONDS = env.int("SERVICE_RETRY_AFTER_SECONDS", default=5)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -60,3 +60,18 @@ def test_the_cache_hands_out_one_client_per_server(redis_cache):
     client = redis_cache._cache.get_client(write=True)
     assert redis_cache._cache.get_client(write=True) is client
     assert redis_cache.get_many(["a", "b"]) == {"a": 1, "b": 2}
+
+
+def test_requests_go_through_uncounted_while_the_cache_is_down(settings, monkeypatch, caplog):
+    # Redis gone (nothing listens on port 1): carriers' posts must not fail for a counter.
+    settings.CACHES = {
+        "default": {"BACKEND": "config.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    monkeypatch.setattr(APIView, "throttle_classes", [UserRateThrottle])
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "3/hour"})
+    client = keyed_client(MemberFactory())
+
+    answers = [client.get("/api/v1/members/").status_code for _ in range(5)]
+
+    assert answers == [200] * 5
+    assert "rate limit not counted, cache unavailable" in caplog.text

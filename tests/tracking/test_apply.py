@@ -112,3 +112,26 @@ def test_stops_behind_the_lorry_get_no_forecast_even_unreported(network, trips, 
     TripStop.objects.filter(pk=gate.pk).update(actual_arrival=gate.planned_arrival)
     # Nobody reported leaving Chongqing; arriving at Youyiguan says it was left.
     assert sorted(f.stop.sequence for f in eta.forecast(trip)) == [2, 3, 4]
+
+
+def test_a_trip_departed_and_arrived_in_one_batch_moves_through_both(network, trips, tariff):
+    # A batch loads its events (each with its own copy of the trip) before applying any: the
+    # arrival must see the departure applied just before it, not the trip as loaded.
+    trip = _trip_with(network, trips, 2)
+    departure = _departure(trip, network)
+    arrival = TrackingEvent.objects.create(
+        source=TrackingEvent.Source.STAFF,
+        external_id="arr",
+        code="arrived_destination",
+        occurred_at=trip.departure_at + timedelta(minutes=90),
+        utc_offset_minutes=420,
+        trip=trip,
+        stop_sequence=TripStop.objects.filter(trip=trip).order_by("-sequence")[0].sequence,
+        location=network.hanoi,
+    )
+    assert events_apply(event_ids=[departure.pk, arrival.pk]) == 2
+
+    trip.refresh_from_db()
+    assert trip.status == Trip.Status.ARRIVED
+    assert not TrackingEvent.objects.filter(applied_at__isnull=True).exists()
+    assert TimelineEntry.objects.filter(event=arrival).count() == 2

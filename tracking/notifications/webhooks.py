@@ -49,6 +49,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from redis import RedisError
 
 from alliance.languages import language_for_country
 from alliance.models import Member
@@ -76,12 +77,12 @@ SIGNATURE_TOLERANCE_SECONDS = 300
 # The retry schedule: the wait after the n-th failed attempt doubles from FIRST_WAIT up to
 # LONGEST_WAIT, each drawn between half and all of it; the last attempt is made RETRY_FOR
 # after the delivery was made, then it is given up (11 to 14 attempts, about 12).
-FIRST_WAIT = timedelta(minutes=2)
+FIRST_WAIT = timedelta(seconds=settings.WEBHOOK_FIRST_RETRY_SECONDS)
 LONGEST_WAIT = timedelta(hours=8)
 RETRY_FOR = timedelta(hours=24)
 # A task published (or an attempt started) but not finished within this is sent again by
 # the periodic sweep: the broker lost it, or its worker died.
-GRACE = timedelta(minutes=2)
+GRACE = timedelta(seconds=settings.WEBHOOK_GRACE_SECONDS)
 
 MAX_ENDPOINTS_PER_MEMBER = 20
 DEFAULT_OVERLAP = timedelta(hours=24)
@@ -618,12 +619,22 @@ def _retry_key(endpoint_id: int) -> str:
     return f"webhooks:endpoint:{endpoint_id}:next-retry"
 
 
+def _hint(operation, *args, **kwargs):
+    """A cache call for the retry hint, which only saves attempts: when the cache (Redis) is
+    down, it reads as no hint and writes nothing, instead of undoing the attempt's record."""
+    try:
+        return operation(*args, **kwargs)
+    except (RedisError, OSError) as error:
+        logger.warning("webhook retry hint unavailable: %s", error)
+        return None
+
+
 def _note_retry(endpoint_id: int, next_at: datetime, *, now: datetime) -> None:
     """Remember the endpoint's next retry (the soonest), until a little after it is due."""
     key, when = _retry_key(endpoint_id), next_at.timestamp()
-    known = cache.get(key)
+    known = _hint(cache.get, key)
     if known is None or known <= now.timestamp() or when < known:
-        cache.set(key, when, timeout=(next_at - now + GRACE).total_seconds())
+        _hint(cache.set, key, when, timeout=(next_at - now + GRACE).total_seconds())
 
 
 def _waits_for_recovery(delivery: WebhookDelivery, *, now: datetime) -> bool:
@@ -633,7 +644,7 @@ def _waits_for_recovery(delivery: WebhookDelivery, *, now: datetime) -> bool:
     endpoint = delivery.endpoint
     if endpoint.failing_since is None:
         return False
-    probe_at = cache.get(_retry_key(endpoint.pk))
+    probe_at = _hint(cache.get, _retry_key(endpoint.pk))
     last_chance = delivery.created_at + RETRY_FOR
     if probe_at is None or probe_at <= now.timestamp() or last_chance - now <= GRACE:
         return False
@@ -648,7 +659,7 @@ def _recovered(endpoint: WebhookEndpoint, *, now: datetime) -> None:
     """A delivery got through: the endpoint is no longer failing, and every pending delivery
     waiting for later (set aside, or a retry) is sent now (by the sweep, within seconds)."""
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failing_since=None)
-    cache.delete(_retry_key(endpoint.pk))
+    _hint(cache.delete, _retry_key(endpoint.pk))
     WebhookDelivery.objects.filter(
         endpoint_id=endpoint.pk,
         status=WebhookDelivery.Status.PENDING,
