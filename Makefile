@@ -9,7 +9,7 @@ WITH_DATABASE = if [ -z "$$DATABASE_URL" ]; then \
 	  DATABASE_URL="$$($(BIN)/python -W ignore -m config.embedded_postgres url)" || exit 1; \
 	  export DATABASE_URL; EMBEDDED=1; fi
 
-.PHONY: install run test lint audit stack bench messages clean-db
+.PHONY: install run test lint audit stack bench load messages clean-db
 
 NODE_STAMP := node_modules/.installed-stamp
 
@@ -72,6 +72,11 @@ stack: $(STAMP)
 bench: $(STAMP)
 	@$(WITH_DATABASE); \
 	for script in tests/bench/bench_*.py; do $(BIN)/python "$$script" || exit 1; done
+
+# The mixed load test alone (locust against gunicorn and a Celery worker): LOAD_ARGS=--quick for a dry run.
+load: $(STAMP)
+	@$(WITH_DATABASE); \
+	$(BIN)/python tests/bench/bench_load.py $(LOAD_ARGS)
 
 # Regenerate the translation catalogues after changing strings (needs GNU gettext).
 messages: $(STAMP)

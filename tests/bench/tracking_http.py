@@ -240,7 +240,8 @@ def _wait_ready(server: Server, timeout: float = 60) -> None:
                 return
             if response.status != 200:
                 raise RuntimeError(f"/healthz answered {response.status}: {body[:500]!r}")
-        except (ConnectionRefusedError, ConnectionResetError):
+        except (ConnectionRefusedError, ConnectionResetError, TimeoutError):
+            # Workers still booting on a busy machine: the first answer can take a while.
             pass
         time.sleep(0.2)
     raise RuntimeError(f"gunicorn did not answer in {timeout} s:\n{server.tail()}")
