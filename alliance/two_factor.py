@@ -5,6 +5,7 @@ A TOTP device counts only once confirmed with a code from the person's app; back
 (django-otp's static device) come with it and go with it.
 """
 
+import logging
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -16,6 +17,7 @@ from django.dispatch import receiver
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from redis.exceptions import RedisError
 
 from config.exceptions import ApplicationError
 
@@ -43,6 +45,8 @@ def user_has_two_factor(*, user) -> bool:
     return TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).exists()
 
 
+logger = logging.getLogger(__name__)
+
 CACHE_SECONDS = 300
 
 
@@ -56,10 +60,14 @@ def user_has_two_factor_cached(*, user) -> bool:
     Every change to a person's devices (here, in the admin, anywhere) forgets it at once.
     """
     key = _cache_key(user.pk)
-    answer = cache.get(key)
-    if answer is None:
-        answer = user_has_two_factor(user=user)
-        cache.set(key, answer, CACHE_SECONDS)
+    try:
+        answer = cache.get(key)
+        if answer is None:
+            answer = user_has_two_factor(user=user)
+            cache.set(key, answer, CACHE_SECONDS)
+    except (RedisError, OSError):
+        # The cache is down: ask the database, so signed-in people keep working.
+        return user_has_two_factor(user=user)
     return answer
 
 
@@ -68,14 +76,24 @@ def _forget_cached_answer(sender, instance, **kwargs):
     user_id = instance.user_id
     # Now, and again once the change is committed: a request in between may have cached the
     # answer from before the change.
-    transaction.on_commit(lambda: cache.delete(_cache_key(user_id)))
-    cache.delete(_cache_key(user_id))
+    transaction.on_commit(lambda: _forget(user_id), robust=True)
+    _forget(user_id)
+
+
+def _forget(user_id) -> None:
+    try:
+        cache.delete(_cache_key(user_id))
+    except (RedisError, OSError) as error:
+        logger.warning("two-factor answer not forgotten, cache unavailable: %s", error)
 
 
 @receiver(user_logged_in, dispatch_uid="two-factor-cache-warm")
 def _remember_at_sign_in(sender, request, user, **kwargs):
     # Answered once at sign-in, so the requests that follow ask the database nothing.
-    cache.set(_cache_key(user.pk), user_has_two_factor(user=user), CACHE_SECONDS)
+    try:
+        cache.set(_cache_key(user.pk), user_has_two_factor(user=user), CACHE_SECONDS)
+    except (RedisError, OSError) as error:
+        logger.warning("two-factor answer not remembered, cache unavailable: %s", error)
 
 
 def pending_device(*, user) -> TOTPDevice | None:

@@ -9,15 +9,19 @@ read. Once an address reaches ``API_KEY_FAILURE_RATE`` failures in a window, eve
 included (otherwise a guesser could still tell a hit). Other addresses are unaffected.
 """
 
+import logging
 import time
 
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
+from redis.exceptions import RedisError
 from rest_framework import exceptions
 from rest_framework.throttling import SimpleRateThrottle
 
 from config.client_address import client_key
+
+logger = logging.getLogger(__name__)
 
 
 class TooManyKeyFailures(exceptions.Throttled):
@@ -35,14 +39,24 @@ def _window(request) -> tuple[str, int, float, int]:
 
 def refuse_if_blocked(request) -> None:
     key, allowed, left, _duration = _window(request)
-    if (cache.get(key) or 0) >= allowed:
+    try:
+        failures = cache.get(key) or 0
+    except (RedisError, OSError) as error:
+        # The counters' cache is down: carriers' keys keep working rather than every
+        # request failing; the limit resumes when the cache is back.
+        logger.warning("API key failures not checked, cache unavailable: %s", error)
+        return
+    if failures >= allowed:
         raise TooManyKeyFailures(wait=left)
 
 
 def record_failure(request) -> None:
     key, _allowed, _left, duration = _window(request)
     try:
-        cache.incr(key)
-    except ValueError:  # the window's first failure, or its counter expired meanwhile
-        if not cache.add(key, 1, duration + 1):
+        try:
             cache.incr(key)
+        except ValueError:  # the window's first failure, or its counter expired meanwhile
+            if not cache.add(key, 1, duration + 1):
+                cache.incr(key)
+    except (RedisError, OSError) as error:
+        logger.warning("API key failure not counted, cache unavailable: %s", error)

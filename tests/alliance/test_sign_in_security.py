@@ -444,3 +444,16 @@ def test_turning_off_with_a_current_code(client, member_admin):
 
     assert answer.status_code == 400 and "This code is not right" in answer.content.decode()
     assert TOTPDevice.objects.filter(user=member_admin).exists()
+
+
+def test_signed_in_people_keep_working_while_the_cache_is_down(client, settings, member_admin):
+    # Redis gone (nothing listens on port 1): the two-factor check asks the database instead.
+    settings.CACHES = {
+        "default": {"BACKEND": "config.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    client.force_login(member_admin)
+
+    response = client.get(reverse("alliance:dashboard"))
+
+    assert response.status_code == 200
+    assert response.context["user"] == member_admin

@@ -60,7 +60,8 @@ def quote(client, network, *, cargo_lines, **overrides):
     body = {
         "origin": network.chongqing.pk,
         "destination": network.hanoi.pk,
-        "ready_date": timezone.localdate().isoformat(),
+        # Today where the cargo is ready: the day may have turned there before it has in UTC.
+        "ready_date": timezone.localdate(timezone=network.chongqing.zone).isoformat(),
         "service_kind": "ltl",
         "cargo_lines": cargo_lines,
     }

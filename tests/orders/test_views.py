@@ -824,7 +824,7 @@ def test_quote_page_quotes_without_an_order(client, viewer, network, trips, tari
     params = {
         "origin": network.chongqing.pk,
         "destination": network.hanoi.pk,
-        "ready_date": timezone.localdate().isoformat(),
+        "ready_date": timezone.localdate(timezone=network.chongqing.zone).isoformat(),
         "service_kind": "ltl",
         "package_count": "10",
         "weight_kg": "1000",
@@ -852,7 +852,7 @@ def test_quote_page_posts_without_javascript(client, member_admin, network, trip
         {
             "origin": network.chongqing.pk,
             "destination": network.hanoi.pk,
-            "ready_date": timezone.localdate().isoformat(),
+            "ready_date": timezone.localdate(timezone=network.chongqing.zone).isoformat(),
             "service_kind": "ltl",
             "package_count": "1",
             "weight_kg": "100",
