@@ -78,8 +78,11 @@ def server_error(request):
     if request.path.startswith("/api/"):
         response = JsonResponse({"error": {"code": code, "message": message}}, status=http_status)
     else:
-        template = loader.get_template("503.html" if outage else "500.html")
-        response = HttpResponse(template.render({"message": message}), status=http_status)
+        title = _("Briefly unavailable") if outage else _("Server error")
+        template = loader.get_template("plain_error.html")
+        response = HttpResponse(
+            template.render({"title": title, "message": message}), status=http_status
+        )
     if outage:
         response["Retry-After"] = retry_after()
     return response

@@ -13,11 +13,12 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+
+from tests.conftest import wait_for  # noqa: F401 (the fault tests' modules import it from here)
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -28,17 +29,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def wait_for(predicate, *, timeout: float, interval: float = 0.5):
-    """Poll until ``predicate()`` is truthy, at most ``timeout`` seconds; its last value."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(interval)
-    return predicate()
 
 
 def _tail(path: Path, lines: int = 40) -> str:
