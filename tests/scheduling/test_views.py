@@ -44,7 +44,8 @@ def search_params(network, **overrides) -> dict:
     params = {
         "origin": network.chongqing.pk,
         "destination": network.hanoi.pk,
-        "ready_date": timezone.localdate().isoformat(),
+        # Today where the cargo is ready: the day may have turned there before it has in UTC.
+        "ready_date": timezone.localdate(timezone=network.chongqing.zone).isoformat(),
         "weight_kg": "500",
         "volume_m3": "2",
         "service_kind": ServiceKind.LTL,
