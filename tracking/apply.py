@@ -3,7 +3,11 @@
 Each batch runs in one transaction that also marks its events applied, so a
 worker killed half-way leaves nothing half-done and the event is applied again
 later; an applied event is skipped, so applying twice changes nothing.
-Events are locked with SKIP LOCKED: two workers never apply the same one.
+Events are locked with SKIP LOCKED: two workers never apply the same one. A batch
+then locks every trip it touches, in id order, before touching any shipment, so two
+batches sharing shipments queue on their first shared trip instead of each locking some
+of the shipments and waiting for the other's (a deadlock PostgreSQL resolves by failing
+one of them).
 
 A trip event reaches every shipment on board at that point of the trip, in a
 few set-based queries whatever their number, and means something per shipment:
@@ -312,6 +316,19 @@ def _apply_one(event: TrackingEvent) -> None:
         _stop_times(event)
 
 
+def _trips_locked(events: list[TrackingEvent]) -> None:
+    """Lock the trips of the batch's trip events and of its shipments' bookings, in id order."""
+    trip_ids = {event.trip_id for event in events if event.trip_id}
+    shipment_ids = [event.shipment_id for event in events if event.shipment_id]
+    if shipment_ids:
+        trip_ids.update(
+            Shipment.objects.filter(pk__in=shipment_ids, booking__isnull=False).values_list(
+                "booking__trip_id", flat=True
+            )
+        )
+    list(Trip.objects.select_for_update().filter(pk__in=trip_ids).order_by("pk").values("pk"))
+
+
 @transaction.atomic
 def events_apply(*, event_ids: list[int]) -> int:
     """Apply the given events not applied yet, oldest first; returns how many were applied."""
@@ -323,6 +340,7 @@ def events_apply(*, event_ids: list[int]) -> int:
     )
     if not events:
         return 0
+    _trips_locked(events)
     trips, applied = defaultdict(list), []
     for event in events:
         try:
