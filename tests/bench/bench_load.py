@@ -387,16 +387,8 @@ def machine_line(busy_before: float) -> str:
 
 
 def main() -> None:
-    import redis
-
     args = parse_args()
-    if "DATABASE_URL" not in os.environ:
-        sys.exit("Set DATABASE_URL to the PostgreSQL server to benchmark on (or use make load).")
-    broker = redis.Redis.from_url(args.redis_url)
-    try:
-        broker.ping()
-    except redis.exceptions.ConnectionError as error:
-        sys.exit(f"Redis is needed at {args.redis_url}: {error}")
+    broker = tracking_http.services_or_exit(args.redis_url, make_target="make load")
     queue, webhook_queue = f"bench-load-{os.getpid()}", f"bench-load-webhooks-{os.getpid()}"
     report = Report()
     setup_test_environment()

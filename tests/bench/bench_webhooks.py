@@ -61,7 +61,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from tests.bench.tracking_http import postmaster_of, wait_quiet  # noqa: E402
+from tests.bench.tracking_http import postmaster_of, services_or_exit, wait_quiet  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -478,16 +478,9 @@ def fan_out(receiver: Receiver, endpoints: int, rounds: int, parties: dict[str, 
 
 
 def main() -> None:
-    import redis
-
     args = parse_args()
-    if "DATABASE_URL" not in os.environ:
-        sys.exit("Set DATABASE_URL to the PostgreSQL server to benchmark on (or use make bench).")
-    store = redis.Redis.from_url(args.redis_url)
-    try:
-        keys_before = set(store.scan_iter(count=1000))
-    except redis.exceptions.ConnectionError as error:
-        sys.exit(f"Redis is needed at {args.redis_url}: {error}")
+    store = services_or_exit(args.redis_url)
+    keys_before = set(store.scan_iter(count=1000))
     run = f"bench-webhooks-{os.getpid()}"
     tracking_queue, webhook_queue = f"{run}-tracking", f"{run}-webhooks"
     setup_test_environment()

@@ -32,6 +32,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# --- What every benchmark needs first ---------------------------------------------------
+
+
+def services_or_exit(redis_url: str, *, make_target: str = "make bench"):
+    """A client of the Redis at ``redis_url``; exits saying why if it or DATABASE_URL is missing."""
+    import redis
+
+    if "DATABASE_URL" not in os.environ:
+        sys.exit(
+            f"Set DATABASE_URL to the PostgreSQL server to benchmark on (or use {make_target})."
+        )
+    client = redis.Redis.from_url(redis_url)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError as error:
+        sys.exit(f"Redis is needed at {redis_url}: {error}")
+    return client
+
+
 # --- CPU accounting from /proc --------------------------------------------------------
 
 
