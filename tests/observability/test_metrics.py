@@ -7,7 +7,7 @@ import redis
 
 from tests.factories import UserFactory
 from tests.observability.helpers import sample, series_names
-from tests.tracking.journey import at, carrier_client, journey
+from tests.tracking.journey import carrier_client, departure, journey
 
 pytestmark = pytest.mark.django_db
 
@@ -68,12 +68,7 @@ def test_carrier_events_are_counted_stored_and_applied_with_the_task_timed(
     client.force_login(staff)
     j = journey(network, trips)
     before = scrape(client)
-    body = {
-        "event_id": f"dep-{uuid.uuid4().hex[:8]}",
-        "code": "departed_origin",
-        "occurred_at": at(0.5),
-        "location": network.chongqing.pk,
-    }
+    body = departure(network)
     api = carrier_client(carrier)
     with django_capture_on_commit_callbacks(execute=True):
         assert (

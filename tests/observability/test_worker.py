@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import wait_for, worker_process
 from tests.observability.helpers import sample
-from tests.tracking.journey import at, carrier_client, journey
+from tests.tracking.journey import applied, carrier_client, departure, journey
 from tracking.models import TrackingEvent
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -34,12 +34,7 @@ def test_a_workers_log_lines_for_a_task_carry_the_request_id_and_its_metrics_are
     with worker_process(redis_url, queue, mail_dir=tmp_path, extra_env=env) as worker:
         response = carrier_client(carrier).post(
             f"/api/v1/trips/{j.trip.pk}/events/",
-            {
-                "event_id": f"dep-{uuid.uuid4().hex[:8]}",
-                "code": "departed_origin",
-                "occurred_at": at(0.5),
-                "location": network.chongqing.pk,
-            },
+            departure(network),
             format="json",
             HTTP_X_REQUEST_ID=request_id,
         )
@@ -47,11 +42,7 @@ def test_a_workers_log_lines_for_a_task_carry_the_request_id_and_its_metrics_are
         assert response["X-Request-ID"] == request_id
         event = TrackingEvent.objects.get()
 
-        def applied():
-            event.refresh_from_db()
-            return event.applied_at is not None
-
-        assert wait_for(applied, timeout=60), "the worker did not apply the event"
+        assert wait_for(applied(event), timeout=60), "the worker did not apply the event"
 
         # The worker's processes write their series into the directory the web reads.
         settings.PROMETHEUS_MULTIPROC_DIR = str(metrics_dir)

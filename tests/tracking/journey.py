@@ -5,6 +5,8 @@ trip is moved to have left ``hours_ago`` and the shipments to have been booked
 two days before; nothing else about them changes.
 """
 
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -99,3 +101,23 @@ def at(hours_ago: float, zone_offset: str = "+08:00") -> str:
 
 def orders_of(journey_: Journey) -> list[Order]:
     return [s.order for s in (journey_.through, journey_.to_border, journey_.from_border)]
+
+
+def departure(network) -> dict:
+    """The lorry leaving Chongqing half an hour ago, as a carrier posts it, with a new event id."""
+    return {
+        "event_id": f"dep-{uuid.uuid4().hex[:8]}",
+        "code": "departed_origin",
+        "occurred_at": at(0.5),
+        "location": network.chongqing.pk,
+    }
+
+
+def applied(event) -> Callable[[], bool]:
+    """For ``wait_for``: whether a worker has applied the event yet."""
+
+    def check() -> bool:
+        event.refresh_from_db()
+        return event.applied_at is not None
+
+    return check

@@ -9,7 +9,7 @@ from django.db import connection, connections
 
 from scheduling.models import TripStop
 from tests.conftest import celery_broker, wait_for, worker_process
-from tests.tracking.journey import at, carrier_client, journey
+from tests.tracking.journey import applied, carrier_client, departure, journey
 from tracking import tasks
 from tracking.models import TimelineEntry, TrackingEvent
 
@@ -18,35 +18,20 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 DEAD_BROKER = "redis://127.0.0.1:1/0"  # nothing listens there
 
 
-def departure(network, trip):
-    return {
-        "event_id": f"dep-{uuid.uuid4().hex[:8]}",
-        "code": "departed_origin",
-        "occurred_at": at(0.5),
-        "location": network.chongqing.pk,
-    }
-
-
 def test_events_posted_while_the_broker_is_down_are_kept_and_swept_up(
     celery_worker, network, carrier, trips, tariff
 ):
     j = journey(network, trips)
     api = carrier_client(carrier)
     with celery_broker(DEAD_BROKER, task_always_eager=False):
-        response = api.post(
-            f"/api/v1/trips/{j.trip.pk}/events/", departure(network, j.trip), format="json"
-        )
+        response = api.post(f"/api/v1/trips/{j.trip.pk}/events/", departure(network), format="json")
     assert response.status_code == 201
     event = TrackingEvent.objects.get()
     assert event.applied_at is None  # stored, but nobody could be told
 
     tasks.sweep_unapplied_events.delay(older_than_seconds=0)
 
-    def applied():
-        event.refresh_from_db()
-        return event.applied_at is not None
-
-    assert wait_for(applied, timeout=60), "the sweeper did not apply the stored event"
+    assert wait_for(applied(event), timeout=60), "the sweeper did not apply the stored event"
     j.through.refresh_from_db()
     assert j.through.status == "departed_origin"
 
@@ -76,7 +61,7 @@ def test_a_worker_killed_mid_task_leaves_nothing_half_applied(
     try:
         with worker_process(redis_url, queue, mail_dir=tmp_path) as worker:
             response = carrier_client(carrier).post(
-                f"/api/v1/trips/{j.trip.pk}/events/", departure(network, j.trip), format="json"
+                f"/api/v1/trips/{j.trip.pk}/events/", departure(network), format="json"
             )
             assert response.status_code == 201
 
@@ -104,11 +89,7 @@ def test_a_worker_killed_mid_task_leaves_nothing_half_applied(
     with worker_process(redis_url, queue, mail_dir=tmp_path):
         tasks.sweep_unapplied_events.delay(older_than_seconds=0)
 
-        def applied():
-            event.refresh_from_db()
-            return event.applied_at is not None
-
-        assert wait_for(applied, timeout=60), "the event was not applied after the crash"
+        assert wait_for(applied(event), timeout=60), "the event was not applied after the crash"
     assert TimelineEntry.objects.filter(event=event).count() == 2
     j.through.refresh_from_db()
     assert j.through.status == "departed_origin"

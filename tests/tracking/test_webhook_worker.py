@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import celery_broker, wait_for, worker_process
-from tests.tracking.journey import at, carrier_client, journey
+from tests.tracking.journey import applied, carrier_client, departure, journey
 from tests.tracking.test_webhooks import Receiver
 from tracking.models import TrackingEvent
 from tracking.notifications import tasks, webhooks
@@ -69,22 +69,13 @@ def test_a_slow_receiver_holds_up_no_tracking_work(
         started = time.monotonic()
         response = carrier_client(carrier).post(
             f"/api/v1/trips/{j.trip.pk}/events/",
-            {
-                "event_id": f"dep-{uuid.uuid4().hex[:8]}",
-                "code": "departed_origin",
-                "occurred_at": at(0.5),
-                "location": network.chongqing.pk,
-            },
+            departure(network),
             format="json",
         )
         assert response.status_code == 201
         event = TrackingEvent.objects.get()
 
-        def applied():
-            event.refresh_from_db()
-            return event.applied_at is not None
-
-        assert wait_for(applied, timeout=30, interval=0.05), "the event was not applied"
+        assert wait_for(applied(event), timeout=30, interval=0.05), "the event was not applied"
         waited = time.monotonic() - started
         # Applied while the webhook was still waiting on its receiver.
         assert not in_flight.done.is_set()
