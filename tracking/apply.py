@@ -316,7 +316,7 @@ def _apply_one(event: TrackingEvent) -> None:
         _stop_times(event)
 
 
-def _trips_locked(events: list[TrackingEvent]) -> None:
+def _lock_trips(events: list[TrackingEvent]) -> None:
     """Lock the trips of the batch's trip events and of its shipments' bookings, in id order."""
     trip_ids = {event.trip_id for event in events if event.trip_id}
     shipment_ids = [event.shipment_id for event in events if event.shipment_id]
@@ -340,7 +340,7 @@ def events_apply(*, event_ids: list[int]) -> int:
     )
     if not events:
         return 0
-    _trips_locked(events)
+    _lock_trips(events)
     trips, applied = defaultdict(list), []
     for event in events:
         try:
