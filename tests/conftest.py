@@ -14,6 +14,8 @@ import kombu.pools
 import pytest
 import redis
 from django.contrib.auth.signals import user_logged_in
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.dispatch import receiver
 from django_otp import DEVICE_ID_SESSION_KEY
 from xdist.scheduler import LoadGroupScheduling
@@ -81,6 +83,17 @@ def fresh_language_and_zone():
     yield
     translation.activate(settings.LANGUAGE_CODE)
     timezone.deactivate()
+
+
+@pytest.fixture
+def wsgi_keeps_the_test_connection():
+    """Django's test client keeps the test's database connection across requests; a plain WSGI
+    client makes Django close it at the end of each request, so do what the test client does."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(scope="session")

@@ -5,27 +5,31 @@ plain dataclasses, not model instances, so a template or serializer cannot
 reach a price, a party's contact, a document, a carrier's remarks, a receiver's
 name or a declaration number by following a relation: they are never loaded.
 
-Cost: a malformed number costs no query; otherwise at most three queries,
-each an indexed lookup, whatever the length of the history:
+Cost: a malformed number costs no query; otherwise one statement
+(``PUBLIC_SQL``) of indexed lookups, whatever the length of the history:
 
-1. the shipment by its unique tracking number, with its order's origin and
-   destination, its booking and its ``ShipmentState`` (joins on primary keys);
-2. its timeline through the ``(shipment, occurred_at)`` index, with each
-   event's place;
-3. the stops of its trip that it travels, through the ``(trip, sequence)``
-   unique index, with their forecasts (skipped when the booking has no trip).
+- the shipment by its unique tracking number, with its order's origin and
+  destination, its booking and its ``ShipmentState`` (joins on primary keys);
+- its timeline through the ``(shipment, occurred_at)`` index, with each
+  event's reason, offset and stop;
+- the stops of its trip that it travels, through the ``(trip, sequence)``
+  unique index, with their forecasts (none when the booking has no trip);
+- the places all of these name.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.db import connection
+
 from orders.models import Shipment
 from orders.tracking_numbers import is_valid_tracking_number, normalise
-from scheduling.models import Location, TripStop
+from scheduling.models import Location
 from tracking.codes import ARRIVALS, DEPARTURES, Code, Reason
 from tracking.eta import describe
 from tracking.models import TimelineEntry
@@ -48,17 +52,6 @@ AT_DESTINATION = frozenset({Code.ARRIVED_DESTINATION, Code.OUT_FOR_DELIVERY, Cod
 # Notes are free text from carriers and say nothing without it: never public.
 PRIVATE_CODES = (Code.NOTE,)
 
-_PLACE_FIELDS = (
-    "name",
-    "local_name",
-    "unlocode",
-    "country",
-    "timezone",
-    "kind",
-    "latitude",
-    "longitude",
-)
-
 
 def basis_text(basis) -> str:
     """A forecast's reasons (parts kept as data) in the active language; text is kept as is."""
@@ -69,10 +62,6 @@ def basis_text(basis) -> str:
 
 def _reason_label(reason: str) -> str:
     return str(Reason(reason).label) if reason in Reason.values else str(Reason.OTHER.label)
-
-
-def _fields(prefix: str) -> list[str]:
-    return [f"{prefix}__{field}" for field in _PLACE_FIELDS]
 
 
 @dataclass(frozen=True)
@@ -87,21 +76,6 @@ class Place:
     kind: str
     latitude: Decimal
     longitude: Decimal
-
-    @classmethod
-    def of(cls, location: Location | None) -> Place | None:
-        if location is None:
-            return None
-        return cls(
-            name=location.name,
-            local_name=location.local_name,
-            unlocode=location.unlocode,
-            country=str(location.country),
-            timezone=location.timezone,
-            kind=location.kind,
-            latitude=location.latitude,
-            longitude=location.longitude,
-        )
 
     @property
     def zone(self) -> ZoneInfo:
@@ -231,90 +205,178 @@ class PublicTracking:
         return later[0] if later else None
 
 
-def _shipment_row(tracking_number: str) -> Shipment | None:
-    rows = (
-        Shipment.objects.filter(tracking_number=tracking_number)
-        .select_related("order__origin", "order__destination", "booking", "state")
-        .only(
-            "id",
-            "tracking_number",
-            "status",
-            "status_at",
-            "order__id",
-            *_fields("order__origin"),
-            *_fields("order__destination"),
-            "booking__id",
-            "booking__trip",
-            "booking__first_leg",
-            "booking__last_leg",
-            "state__shipment",
-            "state__eta",
-            "state__eta_basis",
-            "state__open_exceptions",
-        )
-        .order_by()  # the number is unique: no sort through the order's default ordering
-    )
-    return next(iter(rows[:1]), None)
+# The public view in one statement: the shipment with its order's places, booking and
+# state; its public timeline; the stops it travels with their forecasts; and every place
+# these name, as one JSON document. Through the ORM this was three queries whose
+# compiling and model instances cost Python several times what PostgreSQL spends.
+PUBLIC_SQL = """
+WITH
+  shipment AS (
+    SELECT s.id, s.tracking_number, s.status, s.status_at, o.origin_id, o.destination_id,
+           b.trip_id, b.first_leg, b.last_leg,
+           st.eta, st.eta_basis, st.open_exceptions
+      FROM orders_shipment s
+      JOIN orders_order o ON o.id = s.order_id
+      LEFT JOIN scheduling_booking b ON b.id = s.booking_id
+      LEFT JOIN tracking_shipmentstate st ON st.shipment_id = s.id
+     WHERE s.tracking_number = %(number)s),
+  timeline AS (
+    SELECT t.id, t.code, t.occurred_at, e.reason, e.utc_offset_minutes, e.location_id,
+           e.trip_id, e.stop_sequence
+      FROM tracking_timelineentry t
+      JOIN tracking_trackingevent e ON e.id = t.event_id
+     WHERE t.shipment_id = (SELECT id FROM shipment) AND t.code <> ALL(%(private)s)),
+  stops AS (
+    SELECT ts.sequence, ts.location_id, ts.planned_arrival, ts.planned_departure,
+           ts.actual_arrival, ts.actual_departure, f.stop_id IS NOT NULL AS has_forecast,
+           f.expected_arrival, f.expected_departure, f.basis
+      FROM shipment sh
+      JOIN scheduling_tripstop ts ON ts.trip_id = sh.trip_id
+       AND ts.sequence BETWEEN sh.first_leg AND coalesce(sh.last_leg, sh.first_leg) + 1
+      LEFT JOIN tracking_stopforecast f ON f.stop_id = ts.id)
+SELECT json_build_object(
+  'shipment', json_build_array(
+    sh.tracking_number, sh.status, sh.status_at, sh.origin_id, sh.destination_id, sh.trip_id,
+    sh.eta, sh.eta_basis, sh.open_exceptions),
+  'timeline', (SELECT json_agg(json_build_array(code, reason, occurred_at, utc_offset_minutes,
+                                                location_id, trip_id, stop_sequence)
+                               ORDER BY occurred_at, id) FROM timeline),
+  'stops', (SELECT json_agg(json_build_array(sequence, location_id, planned_arrival,
+                                             planned_departure, actual_arrival, actual_departure,
+                                             has_forecast, expected_arrival, expected_departure,
+                                             basis)
+                            ORDER BY sequence) FROM stops),
+  'places', (SELECT json_object_agg(l.id, json_build_array(
+                      l.name, l.local_name, l.unlocode, l.country, l.timezone, l.kind,
+                      l.latitude::text, l.longitude::text))
+               FROM scheduling_location l
+              WHERE l.id IN (SELECT origin_id FROM shipment
+                             UNION SELECT destination_id FROM shipment
+                             UNION SELECT location_id FROM timeline
+                             UNION SELECT location_id FROM stops)))::text
+  FROM shipment sh
+"""
 
 
-def _shared_entries(shipment_id: int, *fields: str) -> list[TimelineEntry]:
-    """A shipment's timeline without private entries, oldest first: one indexed query."""
-    return list(
-        TimelineEntry.objects.filter(shipment_id=shipment_id)
-        .exclude(code__in=PRIVATE_CODES)
-        .select_related("event__location")
-        .only(
-            "id",
-            "code",
-            "occurred_at",
-            "event__id",
-            "event__reason",
-            "event__utc_offset_minutes",
-            *fields,
-        )
-        .order_by("occurred_at", "id")
-    )
+def _moment(text: str | None) -> dt.datetime | None:
+    """A time as PostgreSQL writes it in JSON: ISO 8601 with its UTC offset."""
+    return dt.datetime.fromisoformat(text) if text is not None else None
 
 
-def _timeline(shipment_id: int) -> list[TimelineEntry]:
-    return _shared_entries(
-        shipment_id, "event__trip", "event__stop_sequence", *_fields("event__location")
-    )
+@dataclass(frozen=True)
+class _Forecast:
+    expected_arrival: dt.datetime
+    expected_departure: dt.datetime
+    basis: object
 
 
-def _trip_stops(trip_id: int, first: int, last: int) -> list[TripStop]:
-    return list(
-        TripStop.objects.filter(trip_id=trip_id, sequence__gte=first, sequence__lte=last)
-        .select_related("location", "forecast")
-        .only(
-            "id",
-            "sequence",
-            "planned_arrival",
-            "planned_departure",
-            "actual_arrival",
-            "actual_departure",
-            *_fields("location"),
-            "forecast__stop",
-            "forecast__expected_arrival",
-            "forecast__expected_departure",
-            "forecast__basis",
-        )
-        .order_by("sequence")
-    )
+@dataclass(frozen=True)
+class _Stop:
+    """A stop of the shipment's trip as loaded: its times, and the forecast if there is one."""
+
+    sequence: int
+    place: Place
+    planned_arrival: dt.datetime | None
+    planned_departure: dt.datetime | None
+    actual_arrival: dt.datetime | None
+    actual_departure: dt.datetime | None
+    forecast: _Forecast | None
 
 
-def _forecast(stop: TripStop):
-    try:
-        return stop.forecast
-    except TripStop.forecast.RelatedObjectDoesNotExist:
+@dataclass(frozen=True)
+class _Entry:
+    """A public timeline entry, with the trip stop its event was posted at (for the route)."""
+
+    item: TimelineItem
+    trip_id: int | None
+    stop_sequence: int | None
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    tracking_number: str
+    status: str
+    status_at: dt.datetime
+    origin: Place
+    destination: Place
+    trip_id: int | None
+    eta: dt.datetime | None
+    eta_basis: object
+    open_exceptions: tuple[str, ...]
+    entries: list[_Entry]
+    stops: list[_Stop]
+
+
+def _load(tracking_number: str) -> _Loaded | None:
+    with connection.cursor() as cursor:
+        cursor.execute(PUBLIC_SQL, {"number": tracking_number, "private": list(PRIVATE_CODES)})
+        row = cursor.fetchone()
+    if row is None:
         return None
-
-
-def _state(shipment: Shipment):
-    try:
-        return shipment.state
-    except Shipment.state.RelatedObjectDoesNotExist:
-        return None
+    document = json.loads(row[0])
+    places = {
+        int(pk): Place(name, local, unlocode, country, zone, kind, Decimal(lat), Decimal(lon))
+        for pk, (name, local, unlocode, country, zone, kind, lat, lon) in (
+            document["places"] or {}
+        ).items()
+    }
+    (number, status, status_at, origin, destination, trip_id, eta, basis, open_) = document[
+        "shipment"
+    ]
+    entries = [
+        _Entry(
+            TimelineItem(
+                code=code,
+                reason=reason,
+                occurred_at=_moment(occurred_at),
+                utc_offset_minutes=offset,
+                place=places.get(location),
+            ),
+            trip_id=entry_trip,
+            stop_sequence=sequence,
+        )
+        for code, reason, occurred_at, offset, location, entry_trip, sequence in (
+            document["timeline"] or []
+        )
+    ]
+    stops = [
+        _Stop(
+            sequence=sequence,
+            place=places[location],
+            planned_arrival=_moment(planned_arrival),
+            planned_departure=_moment(planned_departure),
+            actual_arrival=_moment(actual_arrival),
+            actual_departure=_moment(actual_departure),
+            forecast=_Forecast(_moment(expected_arrival), _moment(expected_departure), why)
+            if has_forecast
+            else None,
+        )
+        for (
+            sequence,
+            location,
+            planned_arrival,
+            planned_departure,
+            actual_arrival,
+            actual_departure,
+            has_forecast,
+            expected_arrival,
+            expected_departure,
+            why,
+        ) in (document["stops"] or [])
+    ]
+    return _Loaded(
+        tracking_number=number,
+        status=status,
+        status_at=_moment(status_at),
+        origin=places[origin],
+        destination=places[destination],
+        trip_id=trip_id,
+        eta=_moment(eta),
+        eta_basis=basis,
+        open_exceptions=tuple(open_ or ()),
+        entries=entries,
+        stops=stops,
+    )
 
 
 MOVING = frozenset(
@@ -331,7 +393,7 @@ MOVING = frozenset(
 
 
 def _route(
-    stops: list[TripStop], entries: list[TimelineEntry], *, trip_id: int, status: str
+    stops: list[_Stop], entries: list[_Entry], *, trip_id: int, status: str
 ) -> list[RouteStop]:
     """The stops the shipment travels, each marked passed, current or to come.
 
@@ -345,14 +407,14 @@ def _route(
         if stop.actual_departure:
             left.add(stop.sequence)
     for entry in entries:
-        event = entry.event
-        if event.trip_id != trip_id or event.stop_sequence is None:
+        if entry.trip_id != trip_id or entry.stop_sequence is None:
             continue
+        code = entry.item.code
         # A crossing is posted at a gate of the crossing: the lorry has been there.
-        if entry.code in ARRIVALS or entry.code in DEPARTURES or entry.code == Code.CROSSED_BORDER:
-            reached.add(event.stop_sequence)
-        if entry.code in DEPARTURES:
-            left.add(event.stop_sequence)
+        if code in ARRIVALS or code in DEPARTURES or code == Code.CROSSED_BORDER:
+            reached.add(entry.stop_sequence)
+        if code in DEPARTURES:
+            left.add(entry.stop_sequence)
     sequences = [stop.sequence for stop in stops]
     # Export clearance may happen at inland customs before departure, so it says nothing
     # about the lorry; the statuses that do say it has left the first stop are these.
@@ -364,7 +426,7 @@ def _route(
     last_reached = max(reached & set(sequences), default=None)
     route = []
     for stop in stops:
-        forecast = _forecast(stop)
+        forecast = stop.forecast
         if last_reached is None or stop.sequence > last_reached:
             state = RouteStop.UPCOMING
         elif stop.sequence == last_reached:
@@ -374,7 +436,7 @@ def _route(
         route.append(
             RouteStop(
                 sequence=stop.sequence,
-                place=Place.of(stop.location),
+                place=stop.place,
                 state=state,
                 departed=stop.sequence in left
                 or (last_reached is not None and stop.sequence < last_reached),
@@ -389,9 +451,14 @@ def _route(
     return route
 
 
-def _arrival_entry(entries: list[TimelineEntry]) -> dt.datetime | None:
+def _arrival_entry(entries: list[_Entry]) -> dt.datetime | None:
     return next(
-        (entry.occurred_at for entry in entries if entry.code == Code.ARRIVED_DESTINATION), None
+        (
+            entry.item.occurred_at
+            for entry in entries
+            if entry.item.code == Code.ARRIVED_DESTINATION
+        ),
+        None,
     )
 
 
@@ -403,22 +470,14 @@ def public_tracking(tracking_number: str) -> PublicTracking | None:
     number = normalise(tracking_number or "")
     if not is_valid_tracking_number(number):
         return None
-    shipment = _shipment_row(number)
-    if shipment is None:
+    loaded = _load(number)
+    if loaded is None:
         return None
-    entries = _timeline(shipment.pk)
-    booking = shipment.booking
-    trip_id = booking.trip_id
-    stops = []
-    if trip_id is not None and booking.first_leg is not None:
-        last = (booking.last_leg if booking.last_leg is not None else booking.first_leg) + 1
-        stops = _trip_stops(trip_id, booking.first_leg, last)
-    order = shipment.order
-    origin, destination = Place.of(order.origin), Place.of(order.destination)
-    status = shipment.status
+    stops, entries, status = loaded.stops, loaded.entries, loaded.status
+    origin, destination = loaded.origin, loaded.destination
 
     if stops:
-        route = _route(stops, entries, trip_id=trip_id, status=status)
+        route = _route(stops, entries, trip_id=loaded.trip_id, status=status)
     else:
         route = [RouteStop(sequence=1, place=origin), RouteStop(sequence=2, place=destination)]
         if status in AT_DESTINATION:
@@ -427,28 +486,27 @@ def public_tracking(tracking_number: str) -> PublicTracking | None:
                 RouteStop(sequence=2, place=destination, state=RouteStop.CURRENT),
             ]
 
-    state = _state(shipment)
     eta, eta_basis, eta_source = None, None, ""
     arrived_at = delivered_at = None
     final = stops[-1] if stops else None
     if status == Code.DELIVERED:
-        delivered_at = shipment.status_at
+        delivered_at = loaded.status_at
     elif status in AT_DESTINATION:
         arrived_at = (final.actual_arrival if final else None) or _arrival_entry(entries)
     elif status != Code.CANCELLED:
-        if state is not None and state.eta is not None:
-            eta, eta_basis, eta_source = state.eta, state.eta_basis, "state"
+        if loaded.eta is not None:
+            eta, eta_basis, eta_source = loaded.eta, loaded.eta_basis, "state"
         elif final is not None:
-            forecast = _forecast(final)
-            if forecast is not None:
-                eta, eta_basis, eta_source = forecast.expected_arrival, forecast.basis, "forecast"
+            if final.forecast is not None:
+                eta, eta_basis = final.forecast.expected_arrival, final.forecast.basis
+                eta_source = "forecast"
             else:
                 eta, eta_source = final.planned_arrival, "timetable"
 
     return PublicTracking(
-        tracking_number=shipment.tracking_number,
+        tracking_number=loaded.tracking_number,
         status=status,
-        status_at=shipment.status_at,
+        status_at=loaded.status_at,
         origin=origin,
         destination=destination,
         eta=eta,
@@ -456,32 +514,35 @@ def public_tracking(tracking_number: str) -> PublicTracking | None:
         eta_source=eta_source,
         arrived_at=arrived_at,
         delivered_at=delivered_at,
-        waiting_for_departure=trip_id is None and status != Code.CANCELLED,
-        open_exceptions=tuple(state.open_exceptions) if state is not None else (),
-        timeline=tuple(
-            TimelineItem(
-                code=entry.code,
-                reason=entry.event.reason,
-                occurred_at=entry.occurred_at,
-                utc_offset_minutes=entry.event.utc_offset_minutes,
-                place=Place.of(entry.event.location),
-            )
-            for entry in entries
-        ),
+        waiting_for_departure=loaded.trip_id is None and status != Code.CANCELLED,
+        open_exceptions=loaded.open_exceptions,
+        timeline=tuple(entry.item for entry in entries),
         route=tuple(route),
         has_trip=bool(stops),
     )
 
 
 def epcis_entries(shipment_id: int) -> list[TimelineEntry]:
-    """A shipment's timeline for the EPCIS export (notes left out), one indexed query."""
-    return _shared_entries(
-        shipment_id,
-        "event__occurred_at",
-        "event__received_at",
-        "event__latitude",
-        "event__longitude",
-        "event__seals_intact",
-        "event__location__id",
-        "event__location__unlocode",
+    """A shipment's timeline for the EPCIS export (notes left out), oldest first: one indexed
+    query."""
+    return list(
+        TimelineEntry.objects.filter(shipment_id=shipment_id)
+        .exclude(code__in=PRIVATE_CODES)
+        .select_related("event__location")
+        .only(
+            "id",
+            "code",
+            "occurred_at",
+            "event__id",
+            "event__reason",
+            "event__utc_offset_minutes",
+            "event__occurred_at",
+            "event__received_at",
+            "event__latitude",
+            "event__longitude",
+            "event__seals_intact",
+            "event__location__id",
+            "event__location__unlocode",
+        )
+        .order_by("occurred_at", "id")
     )

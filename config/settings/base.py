@@ -23,6 +23,15 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Parameters are bound on the server, and a statement a connection has run this many times is
+# prepared: PostgreSQL then stops parsing and planning it on every run (the event scope and
+# the public tracking statements cost more to plan than to run). A pooler in transaction mode
+# must keep prepared statements per client (PgBouncer 1.21+, max_prepared_statements); 0
+# turns preparing off.
+DATABASE_PREPARE_THRESHOLD = env.int("DATABASE_PREPARE_THRESHOLD", default=5)
+DATABASES["default"].setdefault("OPTIONS", {}).update(
+    server_side_binding=True, prepare_threshold=DATABASE_PREPARE_THRESHOLD or None
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [

@@ -11,8 +11,6 @@ refuse the request when the key is taken away or replaced by a wrong one.
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
@@ -58,17 +56,6 @@ CONFIG = SchemathesisConfig.from_dict(
 )
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application, config=CONFIG)
-
-
-@pytest.fixture
-def wsgi_keeps_the_test_connection():
-    """Django's test client keeps the test's database connection across requests; a plain WSGI
-    client makes Django close it at the end of each request, so do what the test client does."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -6,10 +6,14 @@ from datetime import timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+import schemathesis
+from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.urls import reverse
 from stdnum import luhn
 
+from config.wsgi import application
 from orders.tracking_numbers import PREFIX
 from scheduling.models import Location, TripStop
 from tests.tracking.helpers import (
@@ -27,8 +31,8 @@ from tracking.models import StopForecast
 pytestmark = pytest.mark.django_db
 
 SHANGHAI, HO_CHI_MINH = ZoneInfo("Asia/Shanghai"), ZoneInfo("Asia/Ho_Chi_Minh")
-# The shipment, its timeline and its trip's stops: the same whatever the history's length.
-PAGE_QUERIES = 3
+# One statement for the shipment, its timeline, its stops and places, whatever the history.
+PAGE_QUERIES = 1
 
 
 @pytest.fixture(autouse=True)
@@ -479,6 +483,69 @@ def test_page_and_json_cost_the_same_queries_whatever_the_history(
         assert client.get(page(shipment)).status_code == 200
     with django_assert_num_queries(PAGE_QUERIES):
         assert client.get(api(shipment.tracking_number)).status_code == 200
+
+
+def test_a_connection_prepares_the_public_view_once_it_has_run_it_often(client, shipment):
+    url = api(shipment.tracking_number)
+    for _view in range(settings.DATABASE_PREPARE_THRESHOLD + 1):
+        assert client.get(url).status_code == 200
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    # Planned once for this connection: later views skip parsing and planning it.
+    assert any("tracking_timelineentry" in statement for statement in prepared)
+
+
+def documented_answer(number: str) -> dict:
+    """The public JSON of ``number`` through WSGI, checked against the published schema."""
+    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+    case = schema["/api/v1/public/track/{tracking_number}/"]["GET"].Case(
+        path_parameters={"tracking_number": number}, headers={"Accept-Language": "vi"}
+    )
+    response = case.call()
+    case.validate_response(response)  # status, content type, headers and body as documented
+    return response.json()
+
+
+def test_the_json_answers_as_its_schema_says_on_the_way_and_delivered(
+    shipment, stops, network, local_names, wsgi_keeps_the_test_connection
+):
+    put_through(
+        shipment,
+        journey_until(Code.EXPORT_CLEARED) + chatty(1),
+        eta=stops[4].planned_arrival + timedelta(hours=3),
+        eta_basis=[{"kind": "gate_dwell", "hours": 3.0, "place": "Youyiguan"}],
+        open_exceptions=[Reason.BORDER_CONGESTION],
+    )
+    StopForecast.objects.create(
+        stop=stops[3],
+        expected_arrival=stops[3].planned_arrival,
+        expected_departure=stops[3].planned_departure,
+    )
+    delivered = make_shipment(network)
+    put_through(delivered, JOURNEY)
+
+    on_the_way = documented_answer(shipment.tracking_number)
+    done = documented_answer(delivered.tracking_number)
+
+    assert on_the_way["eta"]["basis"] and on_the_way["open_exceptions"][0]["label"]
+    assert on_the_way["route"][2]["expected_arrival"] and on_the_way["arrived_at"] is None
+    reasons = [item["reason"] for item in on_the_way["timeline"] if item["code"] == Code.EXCEPTION]
+    assert reasons[0]["code"] == Reason.BORDER_CONGESTION
+    assert done["eta"] is None and done["delivered_at"]
+    assert done["route"][-1]["place"]["label"] == "Hà Nội"  # the reader's script: Vietnamese
+
+
+def test_the_json_answers_as_its_schema_says_while_waiting_for_a_trip(
+    network, tariff, wsgi_keeps_the_test_connection
+):
+    waiting = make_shipment(network)  # no trips generated: nothing to book on
+
+    answer = documented_answer(waiting.tracking_number)
+
+    assert answer["waiting_for_departure"] is True
+    assert [stop["planned_arrival"] for stop in answer["route"]] == [None, None]
 
 
 def test_export_cleared_before_departure_leaves_the_lorry_at_its_first_stop(
