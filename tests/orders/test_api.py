@@ -359,3 +359,25 @@ def test_orders_list_filters_by_dates_and_route_and_refuses_bad_dates(api, netwo
     refused = api.get("/api/v1/orders/", {"ready_from": "next week"})
     assert refused.status_code == 400
     assert "ready_from" in refused.json()["error"]["fields"]
+
+
+def test_an_empty_filter_value_means_no_filter_and_the_schema_says_which_may_be_empty(
+    api, network, shipper
+):
+    place_order(network, shipper, customer_reference="SOON")
+    place_order(network, shipper, customer_reference="LATER")
+    listed = api.get("/api/v1/orders/", {"ready_from": "", "destination": "", "reference": ""})
+    assert listed.status_code == 200
+    assert sorted(o["customer_reference"] for o in listed.json()["results"]) == ["LATER", "SOON"]
+    refused = api.get("/api/v1/orders/", {"status": ""})
+    assert refused.status_code == 400
+    assert refused.json()["error"]["fields"]["status"] == [
+        "Select a valid choice.  is not one of the available choices."
+    ]
+
+    schema = api.get("/api/schema/?format=json").json()
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/orders/"]["get"]["parameters"]}
+    assert parameters["ready_from"]["allowEmptyValue"] is True
+    assert parameters["destination"]["allowEmptyValue"] is True
+    assert "allowEmptyValue" not in parameters["status"]
+    assert "allowEmptyValue" not in parameters["cursor"]
