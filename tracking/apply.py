@@ -7,7 +7,9 @@ Events are locked with SKIP LOCKED: two workers never apply the same one. A batc
 then locks every trip it touches, in id order, before touching any shipment, so two
 batches sharing shipments queue on their first shared trip instead of each locking some
 of the shipments and waiting for the other's (a deadlock PostgreSQL resolves by failing
-one of them).
+one of them); shipments waiting for a trip are locked themselves, after the trips.
+Queued so, a batch sees every event applied before it, which the exception cases
+(``tracking.cases``) are worked out from.
 
 A trip event reaches every shipment on board at that point of the trip, in a
 few set-based queries whatever their number, and means something per shipment:
@@ -32,8 +34,9 @@ from orders.services import shipments_advance
 from scheduling import services as scheduling_services
 from scheduling.models import Location, Trip, TripStop
 from tracking import eta
-from tracking.codes import ARRIVALS, DEPARTURES, STATUS_BEARING, Code, Reason
-from tracking.models import ExceptionCase, TimelineEntry, TrackingEvent
+from tracking.cases import cases_rework
+from tracking.codes import ARRIVALS, DEPARTURES, STATUS_BEARING, Code
+from tracking.models import TimelineEntry, TrackingEvent
 from tracking.notifications import generate
 from tracking.notifications.services import notify
 
@@ -139,20 +142,15 @@ def _stop_times(event: TrackingEvent) -> None:
 
 
 def _states(event: TrackingEvent, shipment_ids: list[int]) -> None:
-    """Last event, last place and open exceptions of each shipment, in one statement."""
+    """Last event and last place of each shipment, in one statement."""
     if not shipment_ids:
         return
-    add = event.reason if event.code == Code.EXCEPTION else None
-    clear = event.code == Code.EXCEPTION_RESOLVED
     with connection.cursor() as cursor:
         cursor.execute(
             """
             INSERT INTO tracking_shipmentstate
                    (shipment_id, eta_basis, open_exceptions, last_event_at, last_location_id)
-            SELECT id, '[]'::jsonb,
-                   CASE WHEN %(add)s::text IS NULL THEN '{}'::varchar[]
-                        ELSE ARRAY[%(add)s::varchar] END,
-                   %(at)s, %(location)s
+            SELECT id, '[]'::jsonb, '{}'::varchar[], %(at)s, %(location)s
               FROM unnest(%(ids)s::bigint[]) AS id
             ON CONFLICT (shipment_id) DO UPDATE SET
                 last_event_at = GREATEST(
@@ -162,24 +160,9 @@ def _states(event: TrackingEvent, shipment_ids: list[int]) -> None:
                         tracking_shipmentstate.last_event_at IS NULL
                         OR tracking_shipmentstate.last_event_at <= %(at)s)
                     THEN %(location)s::bigint
-                    ELSE tracking_shipmentstate.last_location_id END,
-                open_exceptions = CASE
-                    WHEN %(clear)s AND %(reason)s::text = '' THEN '{}'::varchar[]
-                    WHEN %(clear)s THEN array_remove(
-                        tracking_shipmentstate.open_exceptions, %(reason)s::varchar)
-                    WHEN %(add)s::text IS NOT NULL
-                         AND NOT %(add)s::varchar = ANY(tracking_shipmentstate.open_exceptions)
-                    THEN array_append(tracking_shipmentstate.open_exceptions, %(add)s::varchar)
-                    ELSE tracking_shipmentstate.open_exceptions END
+                    ELSE tracking_shipmentstate.last_location_id END
             """,
-            {
-                "ids": shipment_ids,
-                "add": add,
-                "clear": clear,
-                "reason": event.reason or "",
-                "at": event.occurred_at,
-                "location": event.location_id,
-            },
+            {"ids": shipment_ids, "at": event.occurred_at, "location": event.location_id},
         )
 
 
@@ -245,53 +228,7 @@ def refresh_forecast(trip: Trip) -> None:
     )
 
 
-def _cases(event: TrackingEvent) -> None:
-    """Open and close exception cases; a lorry turning up closes the delay it was flagged for."""
-    about = (
-        {"shipment_id": event.shipment_id, "trip_id": None}
-        if event.shipment_id
-        else {"trip_id": event.trip_id, "shipment_id": None}
-    )
-    if event.code == Code.EXCEPTION:
-        ExceptionCase.objects.bulk_create(
-            [
-                ExceptionCase(
-                    **about,
-                    reason=event.reason,
-                    location_id=event.location_id,
-                    opened_at=event.occurred_at,
-                    opened_by=event,
-                )
-            ],
-            ignore_conflicts=True,
-        )
-    elif event.code == Code.EXCEPTION_RESOLVED:
-        open_cases = ExceptionCase.objects.filter(**about, resolved_at__isnull=True)
-        if event.reason:
-            open_cases = open_cases.filter(reason=event.reason)
-        open_cases.update(resolved_at=event.occurred_at, resolved_by=event)
-    elif event.code in ARRIVALS and event.shipment_id is None and event.stop_sequence:
-        flagged = ExceptionCase.objects.filter(
-            trip_id=event.trip_id,
-            reason=Reason.DELAY,
-            resolved_at__isnull=True,
-            opened_by__source=TrackingEvent.Source.SYSTEM,
-            opened_by__stop_sequence__lte=event.stop_sequence,
-        )
-        if flagged.update(resolved_at=event.occurred_at, resolved_by=event):
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    """
-                    UPDATE tracking_shipmentstate st
-                       SET open_exceptions = array_remove(st.open_exceptions, 'delay')
-                      FROM orders_shipment s JOIN scheduling_booking b ON b.id = s.booking_id
-                     WHERE st.shipment_id = s.id AND b.trip_id = %s
-                    """,
-                    [event.trip_id],
-                )
-
-
-def _apply_one(event: TrackingEvent) -> None:
+def _apply_one(event: TrackingEvent, *, applied_before: list[int]) -> None:
     meant = [(event.shipment_id, event.code)] if event.shipment_id is not None else _on_board(event)
     TimelineEntry.objects.bulk_create(
         [
@@ -310,23 +247,27 @@ def _apply_one(event: TrackingEvent) -> None:
         ]
     )
     _states(event, [shipment_id for shipment_id, _code in meant])
-    _cases(event)
+    cases_rework(event, visible=[*applied_before, event.pk])
     notify(generate.tells_for_event(event, meant))
     if event.shipment_id is None:
         _stop_times(event)
 
 
-def _lock_trips(events: list[TrackingEvent]) -> None:
-    """Lock the trips of the batch's trip events and of its shipments' bookings, in id order."""
+def _lock_subjects(events: list[TrackingEvent]) -> None:
+    """Lock the trips of the batch's trip events and of its shipments' bookings, in id order,
+    then the batch's shipments still waiting for a trip, in id order."""
     trip_ids = {event.trip_id for event in events if event.trip_id}
     shipment_ids = [event.shipment_id for event in events if event.shipment_id]
-    if shipment_ids:
-        trip_ids.update(
-            Shipment.objects.filter(pk__in=shipment_ids, booking__isnull=False).values_list(
-                "booking__trip_id", flat=True
-            )
-        )
+    travelling = list(
+        Shipment.objects.filter(pk__in=shipment_ids).values_list("pk", "booking__trip_id")
+    )
+    trip_ids.update(trip_id for _pk, trip_id in travelling if trip_id)
+    waiting = [pk for pk, trip_id in travelling if trip_id is None]
     list(Trip.objects.select_for_update().filter(pk__in=trip_ids).order_by("pk").values("pk"))
+    if waiting:
+        list(
+            Shipment.objects.select_for_update().filter(pk__in=waiting).order_by("pk").values("pk")
+        )
 
 
 @transaction.atomic
@@ -340,12 +281,12 @@ def events_apply(*, event_ids: list[int]) -> int:
     )
     if not events:
         return 0
-    _lock_trips(events)
+    _lock_subjects(events)
     trips, applied = defaultdict(list), []
     for event in events:
         try:
             with transaction.atomic():
-                _apply_one(event)
+                _apply_one(event, applied_before=applied)
         except Exception:
             # Left unapplied: the sweeper tries again; the rest of the batch goes on.
             logger.exception("tracking event %s could not be applied", event.pk)

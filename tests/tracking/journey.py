@@ -21,6 +21,7 @@ from orders.models import Order, Shipment
 from scheduling.models import Trip, TripLeg, TripStop
 from tests.factories import MemberFactory, api_key_for
 from tests.orders.helpers import cargo, place_order
+from tracking.models import TrackingEvent
 
 
 @dataclass
@@ -121,3 +122,14 @@ def applied(event) -> Callable[[], bool]:
         return event.applied_at is not None
 
     return check
+
+
+def stored_event(external_id: str, *, hours_ago: float, **about) -> TrackingEvent:
+    """An event as the API stores it, staff-posted, not applied yet."""
+    about.setdefault("source", TrackingEvent.Source.STAFF)
+    return TrackingEvent.objects.create(
+        external_id=external_id,
+        occurred_at=timezone.now() - timedelta(hours=hours_ago),
+        utc_offset_minutes=480,
+        **about,
+    )

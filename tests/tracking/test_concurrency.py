@@ -3,16 +3,15 @@ both finish."""
 
 import contextlib
 import threading
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
+from tests.factories import MemberFactory
 from tests.racing import race
-from tests.tracking.journey import at, carrier_client, journey
+from tests.tracking.journey import at, book_shipment, carrier_client, journey, stored_event
 from tracking import apply
 from tracking.codes import Reason
-from tracking.models import ExceptionCase, TimelineEntry, TrackingEvent
+from tracking.models import ExceptionCase, ShipmentState, TimelineEntry, TrackingEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,16 +39,6 @@ def test_concurrent_duplicates_of_one_event_store_one(network, carrier, trips, t
     assert TimelineEntry.objects.filter(shipment=j.through).count() == 1
 
 
-def _stored(external_id: str, *, hours_ago: float, **about) -> TrackingEvent:
-    return TrackingEvent.objects.create(
-        source=TrackingEvent.Source.STAFF,
-        external_id=external_id,
-        occurred_at=timezone.now() - timedelta(hours=hours_ago),
-        utc_offset_minutes=480,
-        **about,
-    )
-
-
 def test_two_workers_sharing_shipments_both_apply_their_batches(
     network, carrier, trips, tariff, monkeypatch
 ):
@@ -59,14 +48,14 @@ def test_two_workers_sharing_shipments_both_apply_their_batches(
     j = journey(network, trips)
     batches = [
         [
-            _stored(
+            stored_event(
                 f"own-{n}",
                 hours_ago=0.9,
                 shipment=shipment,
                 code="exception",
                 reason=Reason.BORDER_CONGESTION,
             ).pk,
-            _stored(
+            stored_event(
                 f"trip-{n}",
                 hours_ago=0.5 - n / 10,
                 trip=j.trip,
@@ -80,8 +69,8 @@ def test_two_workers_sharing_shipments_both_apply_their_batches(
     both_did_their_own = threading.Barrier(2)
     apply_one = apply._apply_one
 
-    def held_after_own_shipment(event):
-        apply_one(event)
+    def held_after_own_shipment(event, **context):
+        apply_one(event, **context)
         if event.shipment_id is not None:
             with contextlib.suppress(threading.BrokenBarrierError):
                 both_did_their_own.wait(timeout=3)
@@ -97,3 +86,32 @@ def test_two_workers_sharing_shipments_both_apply_their_batches(
         assert set(
             ExceptionCase.objects.filter(shipment=shipment).values_list("reason", flat=True)
         ) == {Reason.BORDER_CONGESTION}
+
+
+def test_two_workers_applying_a_waiting_shipments_exception_and_resolution_close_the_case(
+    network, tariff, monkeypatch
+):
+    # Each worker holds its transaction open after applying its event until the other has
+    # applied its own too: unless the second queues behind the first, neither sees the
+    # other's event and the case stays open with its resolution already applied.
+    shipment = book_shipment(network, MemberFactory(), network.chongqing, network.hanoi)
+    assert shipment.booking.trip_id is None
+    damage = {"shipment": shipment, "reason": Reason.DAMAGE}
+    raised = stored_event("raised", hours_ago=0.5, code="exception", **damage)
+    resolved = stored_event("resolved", hours_ago=0.2, code="exception_resolved", **damage)
+    both_applied = threading.Barrier(2)
+    apply_one = apply._apply_one
+
+    def held_after_applying(event, **context):
+        apply_one(event, **context)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_applied.wait(timeout=3)
+
+    monkeypatch.setattr(apply, "_apply_one", held_after_applying)
+
+    batches = [[raised.pk], [resolved.pk]]
+    assert race(lambda n: apply.events_apply(event_ids=batches[n]), racers=2) == [1, 1]
+
+    case = ExceptionCase.objects.get(shipment=shipment)
+    assert case.resolved_by == resolved
+    assert ShipmentState.objects.get(shipment=shipment).open_exceptions == []
