@@ -98,6 +98,12 @@ def _crossing_leg(event: TrackingEvent) -> int | None:
     return n - 1
 
 
+def _at_the_end(trip: Trip) -> bool:
+    """Whether the trip's arrival at its last stop is recorded."""
+    last = trip.stops.order_by("-sequence").values_list("actual_arrival", flat=True).first()
+    return last is not None
+
+
 def _stop_times(event: TrackingEvent) -> None:
     """The trip's actual times at the stop, through scheduling's service."""
     if event.stop_sequence is None:
@@ -112,14 +118,15 @@ def _stop_times(event: TrackingEvent) -> None:
     if event.code in ARRIVALS:
         if stop.actual_departure is None or stop.actual_departure >= event.occurred_at:
             scheduling_services.trip_stop_record_actual(stop=stop, arrival=event.occurred_at)
-        last = trip.stops.order_by("-sequence").values_list("sequence", flat=True).first()
-        if stop.sequence == last and trip.status == Trip.Status.DEPARTED:
+        if trip.status == Trip.Status.DEPARTED and _at_the_end(trip):
             scheduling_services.trip_transition(trip=trip, status=Trip.Status.ARRIVED)
     elif event.code in DEPARTURES:
         if stop.actual_arrival is None or stop.actual_arrival <= event.occurred_at:
             scheduling_services.trip_stop_record_actual(stop=stop, departure=event.occurred_at)
         if trip.status in Trip.BOOKABLE:
-            scheduling_services.trip_transition(trip=trip, status=Trip.Status.DEPARTED)
+            trip = scheduling_services.trip_transition(trip=trip, status=Trip.Status.DEPARTED)
+            if _at_the_end(trip):  # the arrival there was applied before this departure
+                scheduling_services.trip_transition(trip=trip, status=Trip.Status.ARRIVED)
     elif event.code == Code.CROSSED_BORDER:
         leg = _crossing_leg(event)
         near = TripStop.objects.filter(trip_id=event.trip_id, sequence=leg).first()

@@ -1,15 +1,16 @@
-"""Exception cases come out the same whatever order their events are applied in.
+"""What events leave behind is the same whatever order they are applied in.
 
 Workers apply events in batches as they are queued, and a batch left to the sweeper (the
 broker was down) is applied after later ones; each test applies the same events in
-several orders, one batch at a time, and compares what a member would see: the cases
-with who opened and resolved them, and each shipment's open exceptions.
+several orders, one batch at a time, and compares what a member would see: the exception
+cases with who opened and resolved them, each shipment's open exceptions, the trip's status.
 """
 
 from itertools import permutations
 
 import pytest
 
+from scheduling.models import Trip
 from tests.tracking.journey import journey, stored_event
 from tracking.apply import events_apply
 from tracking.codes import Reason
@@ -157,3 +158,32 @@ def test_a_delay_raised_by_a_carrier_stays_open_when_the_lorry_arrives(network, 
 
     assert cases() == [(j.trip.pk, None, "delay", "queue", None)]
     assert open_exceptions(j.through) == [["delay"]]
+
+
+def test_a_trip_whose_arrival_is_applied_before_its_departure_ends_arrived(network, trips, tariff):
+    j = journey(network, trips, hours_ago=30)
+    last = j.trip.stops.order_by("-sequence").first()
+    arrived = stored_event(
+        "at-hanoi",
+        hours_ago=1,
+        trip=j.trip,
+        stop_sequence=last.sequence,
+        location=last.location,
+        code="arrived_destination",
+    )
+    left = stored_event(
+        "left-chongqing",
+        hours_ago=29,
+        trip=j.trip,
+        stop_sequence=1,
+        location=network.chongqing,
+        code="departed_origin",
+    )
+
+    apply_one_by_one([arrived, left])
+
+    j.trip.refresh_from_db()
+    assert j.trip.status == Trip.Status.ARRIVED
+    last.refresh_from_db()
+    assert last.actual_arrival == arrived.occurred_at
+    assert j.trip.stops.get(sequence=1).actual_departure == left.occurred_at
