@@ -54,7 +54,7 @@ def _reaches(arrival: TrackingEvent, case: _Case) -> bool:
     return arrival.stop_sequence >= case.opened_by.stop_sequence
 
 
-def derive(events: list[TrackingEvent]) -> list[_Case]:
+def _derive(events: list[TrackingEvent]) -> list[_Case]:
     """The cases a subject's events make, given in (occurred_at, id) order."""
     cases: list[_Case] = []
     open_by_reason: dict[str, _Case] = {}
@@ -65,10 +65,11 @@ def derive(events: list[TrackingEvent]) -> list[_Case]:
                 continue  # the same trouble raised again while still open
             case = _Case(event)
             cases.append(case)
-            reached = _closes_when_reached(event)
-            earlier = next((a for a in arrived if reached and _reaches(a, case)), None)
-            if earlier is not None:  # the lorry was already there: moot from the start
-                case.close(earlier, event.occurred_at)
+            there = _closes_when_reached(event) and next(
+                (arrival for arrival in arrived if _reaches(arrival, case)), None
+            )
+            if there:  # the lorry had already been seen there: moot from the start
+                case.close(there, event.occurred_at)
             else:
                 open_by_reason[event.reason] = case
         elif event.code == Code.EXCEPTION_RESOLVED:
@@ -191,5 +192,5 @@ def cases_rework(event: TrackingEvent, *, visible: list[int]) -> None:
         else {"trip_id": None, "shipment_id": event.shipment_id}
     )
     history = _history(subject, visible)
-    _store(subject, derive(history))
+    _store(subject, _derive(history))
     _restate([e.pk for e in history if e.code == Code.EXCEPTION])
