@@ -24,6 +24,12 @@ def apply_one_by_one(events: list[TrackingEvent]) -> None:
         assert events_apply(event_ids=[event.pk]) == 1
 
 
+def at_stop(trip, sequence: int, external_id: str, **event) -> TrackingEvent:
+    """A stored event of the trip at one of its stops."""
+    location = trip.stops.get(sequence=sequence).location
+    return stored_event(external_id, trip=trip, stop_sequence=sequence, location=location, **event)
+
+
 def cases() -> list[tuple]:
     return sorted(
         ExceptionCase.objects.values_list(
@@ -100,10 +106,9 @@ def test_a_trip_exception_resolved_before_it_is_applied_clears_every_shipment_on
     network, trips, tariff
 ):
     j = journey(network, trips)
-    on_board = {"trip": j.trip, "stop_sequence": 1, "location": network.chongqing}
-    broke = stored_event("broke", hours_ago=0.8, code="exception", reason="breakdown", **on_board)
-    fixed = stored_event(
-        "fixed", hours_ago=0.4, code="exception_resolved", reason="breakdown", **on_board
+    broke = at_stop(j.trip, 1, "broke", hours_ago=0.8, code="exception", reason="breakdown")
+    fixed = at_stop(
+        j.trip, 1, "fixed", hours_ago=0.4, code="exception_resolved", reason="breakdown"
     )
 
     events_apply(event_ids=[broke.pk])
@@ -121,25 +126,17 @@ def test_a_delay_the_platform_raised_closes_when_the_lorry_is_seen_there_in_eith
     network, trips, tariff
 ):
     j = journey(network, trips, hours_ago=23)
-    late = stored_event(
+    late = at_stop(
+        j.trip,
+        4,
         "delay:youyiguan",
         hours_ago=0.5,
         source=TrackingEvent.Source.SYSTEM,
-        trip=j.trip,
-        stop_sequence=4,
-        location=network.youyiguan,
         code="exception",
         reason=Reason.DELAY,
     )
     # Posted from a spot with no signal: it occurred before the delay was raised.
-    arrived = stored_event(
-        "at-youyiguan",
-        hours_ago=0.7,
-        trip=j.trip,
-        stop_sequence=4,
-        location=network.youyiguan,
-        code="arrived_border",
-    )
+    arrived = at_stop(j.trip, 4, "at-youyiguan", hours_ago=0.7, code="arrived_border")
 
     for order in ([late, arrived], [arrived, late]):
         forget_applying()
@@ -150,9 +147,8 @@ def test_a_delay_the_platform_raised_closes_when_the_lorry_is_seen_there_in_eith
 
 def test_a_delay_raised_by_a_carrier_stays_open_when_the_lorry_arrives(network, trips, tariff):
     j = journey(network, trips, hours_ago=23)
-    at_the_gate = {"trip": j.trip, "stop_sequence": 4, "location": network.youyiguan}
-    stored_event("queue", hours_ago=0.9, code="exception", reason=Reason.DELAY, **at_the_gate)
-    stored_event("arrived", hours_ago=0.5, code="arrived_border", **at_the_gate)
+    at_stop(j.trip, 4, "queue", hours_ago=0.9, code="exception", reason=Reason.DELAY)
+    at_stop(j.trip, 4, "arrived", hours_ago=0.5, code="arrived_border")
 
     apply_one_by_one(list(TrackingEvent.objects.order_by("occurred_at")))
 
@@ -163,22 +159,8 @@ def test_a_delay_raised_by_a_carrier_stays_open_when_the_lorry_arrives(network, 
 def test_a_trip_whose_arrival_is_applied_before_its_departure_ends_arrived(network, trips, tariff):
     j = journey(network, trips, hours_ago=30)
     last = j.trip.stops.order_by("-sequence").first()
-    arrived = stored_event(
-        "at-hanoi",
-        hours_ago=1,
-        trip=j.trip,
-        stop_sequence=last.sequence,
-        location=last.location,
-        code="arrived_destination",
-    )
-    left = stored_event(
-        "left-chongqing",
-        hours_ago=29,
-        trip=j.trip,
-        stop_sequence=1,
-        location=network.chongqing,
-        code="departed_origin",
-    )
+    arrived = at_stop(j.trip, last.sequence, "at-hanoi", hours_ago=1, code="arrived_destination")
+    left = at_stop(j.trip, 1, "left-chongqing", hours_ago=29, code="departed_origin")
 
     apply_one_by_one([arrived, left])
 
