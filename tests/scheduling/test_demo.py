@@ -24,7 +24,7 @@ from scheduling.models import (
     VehicleType,
 )
 from scheduling.services import PlannedStop, validate_stop_plan
-from tracking.models import TimelineEntry, TrackingEvent
+from tracking.models import ExceptionCase, TimelineEntry, TrackingEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +47,7 @@ def _counts() -> dict[str, int]:
             Shipment,
             TrackingEvent,
             TimelineEntry,
+            ExceptionCase,
         )
     }
 
@@ -82,12 +83,18 @@ def check_every_line_service_is_priced_and_demo_orders_booked():
         "confirmed",
         "confirmed",
         "confirmed",
-        "confirmed",
         "draft",
         "in_transit",  # DEMO-001: picked up and cleared for export
+        "in_transit",  # DEMO-002: picked up, damage found at loading
     ]
     tracked = Shipment.objects.get(order__customer_reference="DEMO-001")
     assert list(tracked.timeline.values_list("code", flat=True)) == ["picked_up", "export_cleared"]
+    damaged = Shipment.objects.get(order__customer_reference="DEMO-002")
+    assert damaged.status == "picked_up"
+    assert list(damaged.timeline.values_list("code", flat=True)) == ["picked_up", "exception"]
+    assert damaged.state.open_exceptions == ["damage"]
+    (case,) = ExceptionCase.objects.all()
+    assert (case.shipment, case.reason, case.resolved_at) == (damaged, "damage", None)
     for shipment in Shipment.objects.filter(order__status__in=["confirmed", "in_transit"]):
         assert shipment.booking.trip_id is not None, shipment
         assert shipment.price > 0
