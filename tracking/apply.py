@@ -280,12 +280,16 @@ def _lock_subjects(events: list[TrackingEvent]) -> None:
 @transaction.atomic
 def events_apply(*, event_ids: list[int]) -> int:
     """Apply the given events not applied yet, oldest first; returns how many were applied."""
-    events = list(
+    # Found by primary key alone, whether applied is checked on the locked rows: with
+    # "applied_at IS NULL" in the query, PostgreSQL may walk the whole unapplied index (its
+    # statistics lag behind a backlog after a broker outage) for every task of the backlog.
+    locked = (
         TrackingEvent.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("trip", "location")
-        .filter(pk__in=event_ids, applied_at__isnull=True)
+        .filter(pk__in=event_ids)
         .order_by("occurred_at", "id")
     )
+    events = [event for event in locked if event.applied_at is None]
     if not events:
         return 0
     _lock_subjects(events)

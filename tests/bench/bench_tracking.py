@@ -28,6 +28,9 @@ is touched). ``--quick`` is a small run for a smoke test.
    then, for reference, an API-key request that does no event work (an empty
    bulk, refused); (b) latency p50/p99 of the tracking JSON and page for
    random tracking numbers, from one client and from one per worker.
+5. (e) Applies some of the events (a) left unapplied, in-process, as after a broker
+   outage: single posts one event a task, as their own tasks would, and bulk events
+   200 a task, as the sweeper takes them; time, CPU and queries per event.
 
 Every measurement says where the CPU went (gunicorn, PostgreSQL, the clients,
 other processes on the machine, read from ``/proc``) and the server CPU per
@@ -549,6 +552,46 @@ def fanout(trip, carrier, args) -> list[dict]:
     return figures
 
 
+# --- (e) Applying a backlog ----------------------------------------------------------------
+
+BACKLOG_SAMPLES = {"single": (300, 1), "bulk": (1000, 200)}  # events, events per task
+
+
+def backlog(args) -> dict:
+    """Apply some of what (a) stored and nobody applied, as the queue's tasks or the sweeper
+    would after a broker outage: the whole backlog is still waiting meanwhile."""
+    from tracking.apply import events_apply
+    from tracking.models import TrackingEvent
+
+    waiting = TrackingEvent.objects.filter(applied_at__isnull=True).count()
+    figures = {"waiting": waiting}
+    for kind, (count, per_task) in BACKLOG_SAMPLES.items():
+        ids = list(
+            TrackingEvent.objects.filter(
+                applied_at__isnull=True, external_id__startswith=f"{kind}-"
+            )
+            .order_by("id")
+            .values_list("id", flat=True)[:count]
+        )
+        quiet(args)
+        with CaptureQueriesContext(connection) as queries:
+            cpu, started = time.process_time(), time.perf_counter()
+            applied = sum(
+                events_apply(event_ids=ids[start : start + per_task])
+                for start in range(0, len(ids), per_task)
+            )
+            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        figures[kind] = {
+            "events": len(ids),
+            "applied": applied,
+            "per_task": per_task,
+            "ms": elapsed * 1000 / max(len(ids), 1),
+            "cpu_ms": cpu * 1000 / max(len(ids), 1),
+            "queries": len(queries) / max(len(ids), 1),
+        }
+    return figures
+
+
 # --- (d) Queries per view ---------------------------------------------------------------
 
 
@@ -689,6 +732,8 @@ def main() -> None:
             ingested = ingest(server, history, network, carrier, key, args, report)
             latency = tracking_latency(server, history, args)
         queued = sum(broker.llen(name) for name in broker.scan_iter(match=f"{queue}*"))
+        step("(e) applying part of the backlog the ingest left")
+        applying = backlog(args)
 
         print_report(
             report,
@@ -701,6 +746,7 @@ def main() -> None:
             fanned=fanned,
             views=views,
             queued=queued,
+            applying=applying,
         )
     finally:
         # Only this run's queue and its bindings: the cache's throttle keys expire within
@@ -845,6 +891,22 @@ def print_report(report: Report, *, args, history, load_seconds, database, **fig
     constant = len(counts) == 1
     add(f"      constant whatever the history: {verdict(constant)}")
     report.check(constant and statuses == {200}, f"queries per view not constant: {views}")
+    add("")
+    applying = figures["applying"]
+    add(
+        f"(e) applying with {applying['waiting']:,} events waiting (in-process)"
+        "    ms/event   CPU ms/event   queries/event"
+    )
+    for kind, label in (("single", "single posts, 1 a task"), ("bulk", "bulk events, 200 a task")):
+        row = applying[kind]
+        add(
+            f"  {label:<25} {row['events']:>6,} events {row['ms']:>10.1f}   {row['cpu_ms']:>12.1f}"
+            f"   {row['queries']:>13.1f}"
+        )
+        report.check(
+            row["applied"] == row["events"],
+            f"backlog: {row['applied']} of {row['events']} {kind} events applied",
+        )
     add("")
     add(f"apply tasks left queued on the throw-away queue (deleted): {figures['queued']:,}")
     print("\n".join(report.lines), flush=True)

@@ -575,6 +575,24 @@ def test_concurrent_notifications_about_one_shipment_share_one_digest(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_concurrent_notifications_about_no_shipment_share_one_digest_apart_from_the_shipments(
+    shipper, boss, shipment, queued
+):
+    notify([tell(shipper, "about-the-shipment", shipment=shipment)])
+    results = race(
+        lambda n: len(notify([tell(shipper, f"order-{n}", order=shipment.order)])), racers=8
+    )
+
+    assert results == [1] * 8
+    without = EmailDigest.objects.get(shipment__isnull=True)
+    assert without.notifications.count() == 8
+    assert EmailDigest.objects.get(shipment=shipment).notifications.count() == 1
+    assert sorted(q["kwargs"]["digest_id"] for q in queued) == sorted(
+        EmailDigest.objects.values_list("pk", flat=True)
+    )
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_notification_joining_a_digest_being_sent_goes_in_the_next_one(
     shipper, boss, shipment, queued, monkeypatch
 ):

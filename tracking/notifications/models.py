@@ -5,7 +5,8 @@ import uuid
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -109,8 +110,9 @@ class Notification(models.Model):
     sequence = models.BigIntegerField(
         _("sequence"), unique=True, db_default=NextValue("tracking_notification_seq")
     )
+    # Indexed first in both the feed's index and the once-per-cause constraint.
     member = models.ForeignKey(
-        "alliance.Member", on_delete=models.CASCADE, related_name="notifications"
+        "alliance.Member", on_delete=models.CASCADE, related_name="notifications", db_index=False
     )
     topic = models.CharField(_("topic"), max_length=16, choices=Topic.choices)
     kind = models.CharField(_("type"), max_length=40)
@@ -183,10 +185,12 @@ class EmailDigest(models.Model):
         verbose_name = _("email digest")
         verbose_name_plural = _("email digests")
         constraints = [
+            # On the expression the open-digest lookup joins on, so it finds each pair in
+            # the index instead of filtering every open digest of the member.
             models.UniqueConstraint(
-                fields=["member", "shipment"],
+                F("member"),
+                Coalesce(F("shipment"), Value(0), output_field=models.BigIntegerField()),
                 condition=Q(sent_at__isnull=True),
-                nulls_distinct=False,
                 name="%(app_label)s_%(class)s_one_open",
             )
         ]

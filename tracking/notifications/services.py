@@ -48,15 +48,8 @@ def notify(tells: list[Tell]) -> list[Notification]:
         )
         for tell in unique.values()
     ]
-    known = set(
-        Notification.objects.filter(
-            member_id__in={tell.member_id for tell in unique.values()},
-            dedupe_key__in={tell.dedupe_key for tell in unique.values()},
-        ).values_list("member_id", "dedupe_key")
-    )
-    fresh = [n for n in candidates if (n.member_id, n.dedupe_key) not in known]
-    # A concurrent duplicate loses the race on the unique constraint and is dropped.
-    created = Notification.objects.bulk_create(fresh, ignore_conflicts=True)
+    # What was told before, here or by a concurrent worker, the once-per-cause constraint drops.
+    created = Notification.objects.bulk_create(candidates, ignore_conflicts=True)
     stored = list(Notification.objects.filter(pk__in=[n.pk for n in created]).order_by("sequence"))
     for channel in (in_app, email, webhooks):
         channel.enqueue(stored)
