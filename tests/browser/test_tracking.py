@@ -36,8 +36,8 @@ def test_anyone_follows_a_shipment_and_switches_language(page):
 
     number, eta = shipment_cleared_for_export()
 
-    # Typed with spaces and in lower case, as read off a consignment note.
-    page.goto("/track/")
+    # From the home page, typed with spaces and in lower case, as read off a consignment note.
+    page.goto("/")
     page.get_by_label("Tracking number").fill(f"{number[:6].lower()} {number[6:]}")
     page.get_by_role("button", name="Track").click()
     page.get_by_role("heading", name=f"Shipment {number}").wait_for()

@@ -286,6 +286,21 @@ def test_search_form_leads_to_the_page_of_a_well_formed_number(client, shipment)
     assert "No shipment has this tracking number." in mistyped.content.decode()
 
 
+def test_a_visitor_finds_the_tracking_form_on_the_home_page_and_in_the_menu(client, shipment):
+    html = client.get("/").content.decode()
+
+    form = html[html.index('<form method="get" action="/track/"') :]
+    form = form[: form.index("</form>")]
+    assert 'name="number"' in form and ">Track</button>" in form
+    # The example matches the numbers issued: LA and 14 digits.
+    digits = len(shipment.tracking_number) - len("LA")
+    assert f"LA followed by {digits} digits" in form
+    nav = html[html.index('<nav aria-label="Main">') : html.index("</nav>")]
+    assert re.search(r'<a href="/track/"\s*>Track a shipment</a>', nav)
+    search = client.get("/track/").content.decode()
+    assert '<a href="/track/" aria-current="page">Track a shipment</a>' in search
+
+
 def test_a_number_in_another_case_redirects_to_its_page(client, shipment):
     response = client.get(f"/track/{shipment.tracking_number.lower()}/")
 
