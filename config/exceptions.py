@@ -8,7 +8,12 @@ Every API error answers ``{"error": {"code": ..., "message": ..., "fields": {...
 import logging
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
@@ -144,6 +149,25 @@ def page_not_found(request, exception=None):
     if request.path.startswith(API_PREFIX):
         return _json_error(404, "not_found", str(exceptions.NotFound.default_detail))
     return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception=None):
+    """Django's own refusals of a request it cannot read (a body over
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE``, too many form fields), in the API's shape under /api/."""
+    if not request.path.startswith(API_PREFIX):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        return _json_error(
+            413,
+            "body_too_large",
+            _("The body is larger than this endpoint takes (at most %(limit)s bytes).")
+            % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE},
+        )
+    if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        return _json_error(
+            400, "too_many_fields", _("The request has more fields than any endpoint takes.")
+        )
+    return _json_error(400, "bad_request", _("The request could not be read."))
 
 
 def _json_error(http_status, code, message):

@@ -9,8 +9,11 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination, LimitOffsetPagination
 
+# Past this, PostgreSQL's LIMIT and OFFSET (bigint) would fail with a server error.
+LARGEST_OFFSET = 2**63 - 1
 
-def _whole_number(request, name: str, *, minimum: int) -> int | None:
+
+def _whole_number(request, name: str, *, minimum: int, maximum: int) -> int | None:
     raw = request.query_params.get(name)
     if raw is None:
         return None
@@ -22,43 +25,57 @@ def _whole_number(request, name: str, *, minimum: int) -> int | None:
         raise ValidationError(
             {name: [_("Send a whole number of at least %(minimum)s.") % {"minimum": minimum}]}
         )
+    if value > maximum:
+        raise ValidationError(
+            {name: [_("Send a whole number of at most %(maximum)s.") % {"maximum": maximum}]}
+        )
     return value
 
 
-def _with_minimum(parameters: list[dict], minimums: dict[str, int]) -> list[dict]:
+def _with_bounds(parameters: list[dict], bounds: dict[str, tuple[int, int]]) -> list[dict]:
     for parameter in parameters:
-        if parameter["name"] in minimums:
-            parameter["schema"]["minimum"] = minimums[parameter["name"]]
+        if parameter["name"] in bounds:
+            low, high = bounds[parameter["name"]]
+            parameter["schema"].update(minimum=low, maximum=high)
     return parameters
 
 
 class StrictLimitOffsetPagination(LimitOffsetPagination):
+    max_limit = 1000
+
     def get_limit(self, request):
-        limit = _whole_number(request, self.limit_query_param, minimum=1)
-        if limit is None:
-            return self.default_limit
-        return min(limit, self.max_limit) if self.max_limit else limit
+        limit = _whole_number(request, self.limit_query_param, minimum=1, maximum=self.max_limit)
+        return self.default_limit if limit is None else limit
 
     def get_offset(self, request):
-        return _whole_number(request, self.offset_query_param, minimum=0) or 0
+        return (
+            _whole_number(request, self.offset_query_param, minimum=0, maximum=LARGEST_OFFSET) or 0
+        )
 
     def get_schema_operation_parameters(self, view):
-        return _with_minimum(
+        return _with_bounds(
             super().get_schema_operation_parameters(view),
-            {self.limit_query_param: 1, self.offset_query_param: 0},
+            {
+                self.limit_query_param: (1, self.max_limit),
+                self.offset_query_param: (0, LARGEST_OFFSET),
+            },
         )
 
 
 class StrictCursorPagination(CursorPagination):
     def get_page_size(self, request):
         if self.page_size_query_param:
-            size = _whole_number(request, self.page_size_query_param, minimum=1)
+            size = _whole_number(
+                request, self.page_size_query_param, minimum=1, maximum=self.max_page_size
+            )
             if size is not None:
-                return min(size, self.max_page_size) if self.max_page_size else size
+                return size
         return self.page_size
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         if self.page_size_query_param:
-            parameters = _with_minimum(parameters, {self.page_size_query_param: 1})
+            parameters = _with_bounds(
+                parameters, {self.page_size_query_param: (1, self.max_page_size)}
+            )
         return parameters

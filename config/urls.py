@@ -22,6 +22,7 @@ api_docs = csp_update({"style-src": [SELF, UNSAFE_INLINE]})(
 
 # A failed request answers 503 with Retry-After when the database is out, else 500; JSON to /api/.
 handler500 = "config.views.server_error"
+handler400 = "config.exceptions.bad_request"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),

@@ -60,6 +60,9 @@ class ShipmentInfo:
     tracking_number: str
     created_at: datetime
     trip_id: int | None
+    # Without a trip, the only places it can be: its order's origin and destination.
+    ends: set[int] = field(default_factory=set)
+    cancelled: bool = False
 
 
 @dataclass
@@ -83,7 +86,9 @@ WITH
        AND (%(staff)s OR EXISTS (SELECT 1 FROM scheduling_line_carriers c
                                   WHERE c.line_id = t.line_id AND c.member_id = %(member)s))),
   allowed_shipment AS (
-    SELECT s.id, s.tracking_number, s.created_at, b.trip_id FROM orders_shipment s
+    SELECT s.id, s.tracking_number, s.created_at, s.status, b.trip_id,
+           o.origin_id, o.destination_id
+      FROM orders_shipment s
       JOIN orders_order o ON o.id = s.order_id
       LEFT JOIN scheduling_booking b ON b.id = s.booking_id
       LEFT JOIN scheduling_trip bt ON bt.id = b.trip_id
@@ -97,6 +102,12 @@ WITH
 SELECT 'trip', id, created_at, NULL::text, NULL::bigint FROM allowed_trip
 UNION ALL
 SELECT 'shipment', id, created_at, tracking_number, trip_id FROM allowed_shipment
+UNION ALL
+SELECT 'end', id, NULL, tracking_number, unnest(ARRAY[origin_id, destination_id])
+  FROM allowed_shipment WHERE trip_id IS NULL
+UNION ALL
+SELECT 'cancelled', id, NULL, tracking_number, NULL FROM allowed_shipment
+ WHERE status = 'cancelled'
 UNION ALL
 SELECT 'place', id, NULL, unlocode, NULL FROM scheduling_location
  WHERE unlocode = ANY(%(codes)s) OR id = ANY(%(ids)s)
@@ -118,7 +129,7 @@ def load_scope(*, member, is_staff: bool, trip_ids, tracking_numbers, location_r
             {
                 "staff": is_staff,
                 "member": getattr(member, "pk", None),
-                "trip_ids": [t for t in trip_ids if isinstance(t, int)],
+                "trip_ids": [t for t in trip_ids if trip_id_of(t) is not None],
                 "numbers": list(tracking_numbers),
                 "codes": [ref.upper() for ref in refs if not ref.isdigit()],
                 "ids": [int(ref) for ref in refs if ref.isdigit()],
@@ -126,7 +137,7 @@ def load_scope(*, member, is_staff: bool, trip_ids, tracking_numbers, location_r
         )
         rows = cursor.fetchall()
     scope = Scope(trips={}, shipments={}, locations={})
-    stops = []
+    stops, ends, cancelled = [], [], []
     for kind, pk, created, text, number in rows:
         if kind == "trip":
             scope.trips[pk] = TripInfo(pk, created)
@@ -136,6 +147,10 @@ def load_scope(*, member, is_staff: bool, trip_ids, tracking_numbers, location_r
             scope.locations[str(pk)] = pk
             if text:
                 scope.locations[text] = pk
+        elif kind == "end":
+            ends.append((text, number))
+        elif kind == "cancelled":
+            cancelled.append(text)
         elif kind == "stop_trip":
             scope.location_trips[pk] = TripInfo(pk, created)
         else:
@@ -143,7 +158,23 @@ def load_scope(*, member, is_staff: bool, trip_ids, tracking_numbers, location_r
     # Every trip whose stops an event may need: its own, or its shipment's.
     for trip_id, location_id, sequence in stops:
         scope.location_trips[trip_id].stop_of_location[location_id] = sequence
+    for tracking_number, location_id in ends:
+        scope.shipments[tracking_number].ends.add(location_id)
+    for tracking_number in cancelled:
+        scope.shipments[tracking_number].cancelled = True
     return scope
+
+
+def location_ref(value) -> str:
+    """A place as posted (UN/LOCODE in any case and spacing, or an id), as the scope keys it."""
+    if value is None:
+        return ""
+    return str(value).strip().upper().replace(" ", "")
+
+
+def trip_id_of(value) -> int | None:
+    """A trip id as JSON sends it: an integer, and not ``true`` (a bool is an int in Python)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 class Invalid(Exception):
@@ -226,15 +257,20 @@ def clean_event(
         if trip is None:
             raise LookupError(about_trip)
 
+    if shipment is not None and shipment.cancelled:
+        # Cancelling is refused once the goods are picked up, so nothing can have happened
+        # to a cancelled shipment that a carrier could report.
+        raise Invalid({"shipment": [_("This shipment is cancelled; it takes no more events.")]})
     event_id = check("event_id", lambda: _text(raw, "event_id", MAX_EVENT_ID))
     if not event_id and "event_id" not in errors:
         errors["event_id"] = [_("Give your own id of this event, so a retry is not stored twice.")]
     allowed = SHIPMENT_CODES if shipment else TRIP_CODES
     code = raw.get("code")
-    if code not in CODE_VALUES:
+    if not isinstance(code, str) or code not in CODE_VALUES:
         errors["code"] = [
             _("Unknown code. Use one of: %(codes)s.") % {"codes": ", ".join(sorted(allowed))}
         ]
+        code = None  # the rules that depend on the code are not checked against nonsense
     elif code not in allowed:
         errors["code"] = [
             _("'%(code)s' is posted per trip, to /trips/{id}/events/.") % {"code": code}
@@ -243,13 +279,13 @@ def clean_event(
             % {"code": code}
         ]
     reason = raw.get("reason") or ""
-    if code == Code.EXCEPTION and reason not in REASON_VALUES:
+    if code == Code.EXCEPTION and not reason:
         errors["reason"] = [
             _("An exception needs a reason: %(reasons)s.") % {"reasons": ", ".join(Reason.values)}
         ]
-    elif reason and code not in (Code.EXCEPTION, Code.EXCEPTION_RESOLVED):
+    elif reason and code is not None and code not in (Code.EXCEPTION, Code.EXCEPTION_RESOLVED):
         errors["reason"] = [_("A reason goes with exception and exception_resolved only.")]
-    elif reason and reason not in REASON_VALUES:
+    elif reason and (not isinstance(reason, str) or reason not in REASON_VALUES):
         errors["reason"] = [
             _("Unknown reason. Use one of: %(reasons)s.") % {"reasons": ", ".join(Reason.values)}
         ]
@@ -269,14 +305,20 @@ def clean_event(
     location_id = stop_sequence = None
     ref = raw.get("location")
     if ref not in (None, ""):
-        ref = str(ref).strip().upper().replace(" ", "")
-        location_id = scope.locations.get(ref)
+        location_id = scope.locations.get(location_ref(ref))
         if location_id is None:
             errors["location"] = [_("No place has this UN/LOCODE or id.")]
         elif stops_trip is not None:
             stop_sequence = stops_trip.stop_of_location.get(location_id)
             if stop_sequence is None:
                 errors["location"] = [_("This place is not a stop of the trip's line.")]
+        elif shipment is not None and location_id not in shipment.ends:
+            errors["location"] = [
+                _(
+                    "The shipment is on no trip yet: it can only be at its origin or its "
+                    "destination."
+                )
+            ]
     elif code in NEEDS_LOCATION:
         errors["location"] = [_("Say where: the UN/LOCODE or id of the stop.")]
 

@@ -16,6 +16,7 @@ from config.throttling import UserRateThrottle
 from orders import idempotency, notes, quotes, selectors, services, splitting
 from orders.api import serializers
 from orders.filtersets import OrderFilterSet, ShipmentFilterSet
+from orders.tracking_numbers import normalise
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -243,6 +244,11 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return selectors.shipments_visible_to(
             member=caller_member(self.request), is_staff=_is_staff(self.request)
         )
+
+    def get_object(self):
+        # As people type or scan it, like every other place that takes a tracking number.
+        self.kwargs[self.lookup_field] = normalise(self.kwargs[self.lookup_field])
+        return super().get_object()
 
     def get_serializer_context(self):
         member, staff = caller_member(self.request), _is_staff(self.request)

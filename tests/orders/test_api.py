@@ -274,6 +274,14 @@ def test_shipments_for_owner_carrier_and_strangers(api, network, shipper, carrie
     assert stranger.get("/api/v1/shipments/").json()["results"] == []
 
 
+def test_a_shipment_is_found_by_its_number_in_any_case(api, network, shipper, trips, tariff):
+    order = services.order_submit(order=place_order(network, shipper))
+    number = order.shipments.get().tracking_number
+    response = api.get(f"/api/v1/shipments/{number.lower()}/")
+    assert response.status_code == 200
+    assert response.json()["tracking_number"] == number
+
+
 def test_staff_see_every_order_but_do_not_place_them(network, shipper):
     place_order(network, shipper)
     staff = StaffFactory()

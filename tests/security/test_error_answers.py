@@ -53,6 +53,23 @@ def test_a_malformed_page_is_refused_rather_than_quietly_replaced(api, query, fi
     assert body["fields"] == {field: [f"Send a whole number of at least {minimum}."]}
 
 
+@pytest.mark.parametrize(
+    ("path", "query", "field", "maximum"),
+    [
+        ("/api/v1/members/", "limit=1001", "limit", "1000"),
+        ("/api/v1/trips/", "limit=99999999999999999999", "limit", "1000"),
+        ("/api/v1/members/", "offset=99999999999999999999", "offset", "9223372036854775807"),
+        ("/api/v1/orders/", "page_size=201", "page_size", "200"),
+    ],
+)
+def test_a_page_beyond_its_bounds_is_refused_not_a_server_error(api, path, query, field, maximum):
+    response = api.get(f"{path}?{query}")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        field: [f"Send a whole number of at most {maximum}."]
+    }
+
+
 def test_a_good_page_is_still_served(api):
     MemberFactory.create_batch(3)
     response = api.get("/api/v1/members/?limit=2&offset=1")
@@ -83,3 +100,30 @@ def test_the_schema_documents_every_error_in_the_shared_shape(client):
     assert "200" in quote and "201" not in quote  # a quote stores nothing
     public = schema["paths"]["/api/v1/public/track/{tracking_number}/"]["get"]["responses"]
     assert "401" not in public  # no authentication there
+
+
+def test_a_json_body_over_djangos_limit_is_a_json_413(api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = api.post(
+        "/api/v1/orders/",
+        data='{"notes": "' + "x" * 2000 + '"}',
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="big-1",
+    )
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"] == {
+        "code": "body_too_large",
+        "message": "The body is larger than this endpoint takes (at most 1000 bytes).",
+    }
+
+
+def test_too_many_form_fields_is_a_json_400(api, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    response = api.post(
+        "/api/v1/trips/1/events/",
+        data="&".join(f"f{n}=1" for n in range(20)),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "too_many_fields"

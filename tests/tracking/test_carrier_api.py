@@ -4,7 +4,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from scheduling.models import Handover, Trip, TripStop
+from orders.models import Shipment
+from scheduling.models import Booking, Handover, Location, Trip, TripStop
 from tests.factories import PNG_BYTES, MemberFactory
 from tests.network import make_line, make_timetable
 from tests.tracking.journey import at, carrier_client, journey
@@ -179,6 +180,10 @@ def test_customs_clearance_needs_its_declaration_number(
         ({"location": None}, "location", "Say where"),
         ({"location": "ZZZZZ"}, "location", "No place has this"),
         ({"code": "exception"}, "reason", "needs a reason"),
+        ({"code": "exception", "reason": "alien"}, "reason", "Unknown reason"),
+        ({"code": "exception", "reason": ["delay"]}, "reason", "Unknown reason"),
+        ({"code": ["arrived_stop"]}, "code", "Unknown code"),
+        ({"code": {"name": "arrived_stop"}}, "code", "Unknown code"),
         ({"event_id": ""}, "event_id", "your own id"),
         ({"remarks": "x" * 1001}, "remarks", "At most 1000"),
     ],
@@ -216,6 +221,67 @@ def test_a_place_off_the_line_is_refused(api, network, trip_under_way):
     assert response.json()["error"]["fields"]["location"] == [
         "This place is not a stop of the trip's line."
     ]
+
+
+def test_a_place_code_is_read_the_same_way_by_the_single_and_bulk_endpoints(
+    api, network, trip_under_way
+):
+    Location.objects.filter(pk=network.youyiguan.pk).update(unlocode="CNYYG")
+    single = api.post(
+        f"/api/v1/trips/{trip_under_way.trip.pk}/events/",
+        {
+            **trip_event("arrived_stop", network.youyiguan, 0.2, event_id="s-1"),
+            "location": " cn yyg",
+        },
+        format="json",
+    )
+    bulk = api.post(
+        "/api/v1/events/bulk/",
+        {
+            "events": [
+                {
+                    **trip_event("departed_stop", network.youyiguan, 0.1, event_id="b-1"),
+                    "location": "CN YYG",
+                    "trip": trip_under_way.trip.pk,
+                }
+            ]
+        },
+        format="json",
+    )
+    assert single.status_code == 201, single.json()
+    assert bulk.json()["results"][0]["result"] == "created"
+    assert set(TrackingEvent.objects.values_list("location", flat=True)) == {network.youyiguan.pk}
+
+
+def test_a_shipment_on_no_trip_can_only_be_at_its_origin_or_destination(network, trip_under_way):
+    shipment = trip_under_way.through
+    Booking.objects.filter(pk=shipment.booking_id).update(trip=None, status=Booking.Status.WAITING)
+    placer = carrier_client(shipment.order.member)
+    path = f"/api/v1/shipments/{shipment.tracking_number}/events/"
+    body = {"event_id": "p-1", "code": "picked_up", "occurred_at": at(0.1)}
+    elsewhere = placer.post(path, {**body, "location": network.nanning.pk}, format="json")
+    assert elsewhere.status_code == 400
+    assert elsewhere.json()["error"]["fields"]["location"] == [
+        "The shipment is on no trip yet: it can only be at its origin or its destination."
+    ]
+    assert not TrackingEvent.objects.exists()
+    at_origin = placer.post(path, {**body, "location": network.chongqing.pk}, format="json")
+    assert at_origin.status_code == 201, at_origin.json()
+
+
+def test_a_cancelled_shipment_takes_no_events(api, trip_under_way):
+    shipment = trip_under_way.through
+    Shipment.objects.filter(pk=shipment.pk).update(status=Shipment.Status.CANCELLED)
+    response = api.post(
+        f"/api/v1/shipments/{shipment.tracking_number}/events/",
+        {"event_id": "d-1", "code": "delivered", "occurred_at": at(0.1), "receiver_name": "Li"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["shipment"] == [
+        "This shipment is cancelled; it takes no more events."
+    ]
+    assert not TrackingEvent.objects.exists()
 
 
 def test_another_carriers_trip_and_shipments_answer_404(network, trip_under_way, carrier):
@@ -306,6 +372,21 @@ def test_bulk_answers_per_item_and_one_bad_item_sinks_nothing(
     assert "No trip you operate" in body["results"][4]["errors"]["trip"][0]
     j.through.refresh_from_db()
     assert j.through.status == "departed_origin"
+
+
+def test_bulk_refuses_a_trip_that_is_not_a_number_per_item(api, network, trip_under_way):
+    good = {**trip_event("departed_origin", network.chongqing, 0.9), "trip": trip_under_way.trip.pk}
+    events = [
+        {**trip_event("note", network.chongqing, 0.8, event_id="t-1"), "trip": True},
+        {**trip_event("note", network.chongqing, 0.8, event_id="t-2"), "trip": "12"},
+        good,
+    ]
+    response = api.post("/api/v1/events/bulk/", {"events": events}, format="json")
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [r["result"] for r in results] == ["error", "error", "created"]
+    assert "trip id or a tracking number" in results[0]["errors"]["trip"][0]
+    assert TrackingEvent.objects.count() == 1
 
 
 def test_bulk_takes_at_most_1000_events(api):

@@ -164,6 +164,13 @@ def test_the_carrier_of_the_trip_and_staff_may_read_it(shipment, carrier):
     assert staff.get(url(shipment)).status_code == 200
 
 
+def test_the_number_is_read_in_any_case(shipment, shipper):
+    response = client_for(shipper).get(url(shipment).replace("LA", "la"))
+
+    assert response.status_code == 200
+    assert shipment.tracking_number in response.json()["epcisBody"]["eventList"][0]["epcList"][0]
+
+
 def test_another_member_gets_404(shipment):
     response = client_for(MemberFactory()).get(url(shipment))
 

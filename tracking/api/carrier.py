@@ -29,7 +29,15 @@ from orders.tracking_numbers import normalise
 from scheduling.models import Trip
 from tracking import monitoring, services
 from tracking.models import TrackingEvent
-from tracking.validation import MAX_FUTURE, Invalid, clean_event, load_scope, photo_too_large
+from tracking.validation import (
+    MAX_FUTURE,
+    Invalid,
+    clean_event,
+    load_scope,
+    location_ref,
+    photo_too_large,
+    trip_id_of,
+)
 
 MAX_BULK = 1000
 MAX_POSITIONS = 1000
@@ -78,7 +86,7 @@ class EventEndpoint(APIView):
             is_staff=staff,
             trip_ids=[about_trip] if about_trip is not None else [],
             tracking_numbers=[normalise(about_shipment)] if about_shipment else [],
-            location_refs=[str(raw.get("location") or "")] if isinstance(raw, dict) else [],
+            location_refs=[location_ref(raw.get("location"))] if isinstance(raw, dict) else [],
         )
         try:
             cleaned = clean_event(
@@ -157,12 +165,12 @@ class BulkEventView(EventEndpoint):
         trips, numbers, places = set(), set(), set()
         for item in items:
             if isinstance(item, dict):
-                if isinstance(item.get("trip"), int):
-                    trips.add(item["trip"])
+                if (trip := trip_id_of(item.get("trip"))) is not None:
+                    trips.add(trip)
                 if isinstance(item.get("shipment"), str):
                     numbers.add(normalise(item["shipment"]))
                 if item.get("location") not in (None, ""):
-                    places.add(str(item["location"]).strip().upper().replace(" ", ""))
+                    places.add(location_ref(item["location"]))
         scope = load_scope(
             member=member,
             is_staff=staff,
@@ -218,8 +226,8 @@ def _about(item) -> tuple[int | None, str | None]:
         raise Invalid({"non_field_errors": [_("Each event is a JSON object.")]})
     if "trip" in item and "shipment" in item:
         raise Invalid({"trip": [_("Say either the trip or the shipment, not both.")]})
-    if isinstance(item.get("trip"), int) and not isinstance(item.get("trip"), bool):
-        return item["trip"], None
+    if (trip := trip_id_of(item.get("trip"))) is not None:
+        return trip, None
     if isinstance(item.get("shipment"), str) and item["shipment"].strip():
         return None, item["shipment"]
     raise Invalid({"trip": [_("Say what the event is about: a trip id or a tracking number.")]})

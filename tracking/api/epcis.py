@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from alliance.api.permissions import HasScope, caller_member
 from alliance.constants import ApiScope
 from orders import selectors as order_selectors
+from orders.tracking_numbers import normalise
 from tracking import epcis, selectors
 
 
@@ -45,6 +46,7 @@ class ShipmentEpcisView(APIView):
         ),
     )
     def get(self, request, tracking_number: str):
+        tracking_number = normalise(tracking_number)
         user = request.user
         shipment_id = (
             order_selectors.shipments_visible_to(
