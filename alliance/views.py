@@ -20,7 +20,7 @@ from django.views.generic import FormView, TemplateView
 from django.views.i18n import set_language
 from django_ratelimit.decorators import ratelimit
 
-from alliance import languages, selectors, services, two_factor
+from alliance import dashboard, languages, selectors, services, two_factor
 from alliance.forms import (
     ApiKeyForm,
     ApplicationForm,
@@ -203,6 +203,9 @@ class ApplyDoneView(TemplateView):
 
 class DashboardView(LoginRequiredMixin, TemplateView):
     template_name = "alliance/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(panels=dashboard.panels_for(self.request), **kwargs)
 
 
 class DirectoryView(MemberRequiredMixin, TemplateView):

@@ -8,7 +8,7 @@ exist for the caller: a 404, never a 403.
 
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from orders.models import CargoLine, Order, OrderEvent, Shipment, ShipmentItem, Tariff
 from scheduling.models import Line
@@ -21,6 +21,17 @@ def orders_visible_to(*, member, is_staff: bool = False) -> QuerySet[Order]:
     if member is None:
         return rows.none()
     return rows.filter(member=member)
+
+
+def order_counts_by_status(*, member, is_staff: bool = False) -> dict[str, int]:
+    """How many orders the caller sees in each status, in one query (none: not in the dict)."""
+    rows = (
+        orders_visible_to(member=member, is_staff=is_staff)
+        .order_by()
+        .values("status")
+        .annotate(count=Count("pk"))
+    )
+    return {row["status"]: row["count"] for row in rows}
 
 
 def order_detail(*, member, is_staff: bool = False) -> QuerySet[Order]:

@@ -58,6 +58,12 @@ def line_departures(*, line: Line) -> QuerySet[Trip]:
     return selectors.upcoming_trips(line=line).order_by("departure_at", "pk")
 
 
+def next_departures(*, limit: int, now: datetime | None = None) -> list[Trip]:
+    """The alliance's next departures on its active lines, earliest first, with their stops."""
+    rows = selectors.upcoming_trips(now=now).filter(line__is_active=True)
+    return list(rows.order_by("departure_at", "pk")[:limit])
+
+
 def line_timetables(*, line: Line, today: date | None = None) -> QuerySet[Timetable]:
     """The line's timetables still in force today or later."""
     today = today or timezone.localdate()

@@ -8,3 +8,4 @@ class TrackingConfig(AppConfig):
 
     def ready(self):
         from tracking.notifications import receivers  # noqa: F401 — connects the receivers
+        from tracking.portal import dashboard  # noqa: F401 — registers the shipments card

@@ -36,8 +36,12 @@ class ApiKeyPrincipal:
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).decode("latin-1").split()
-        if not header or header[0] != KEYWORD:
+        if not header:
             return None
+        if header[0].lower() != KEYWORD.lower():  # schemes are case-insensitive (RFC 9110)
+            raise exceptions.AuthenticationFailed(
+                _("Send the key as 'Authorization: Api-Key <key>', with nothing else.")
+            )
         key_failures.refuse_if_blocked(request)
         if len(header) != 2:
             key_failures.record_failure(request)

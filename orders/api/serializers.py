@@ -243,6 +243,10 @@ class OrderShipmentSerializer(serializers.ModelSerializer):
 
 
 class OrderEventSerializer(serializers.ModelSerializer):
+    # Blank for the order's first event (it had no status before); the schema must say so.
+    from_status = serializers.ChoiceField(
+        choices=Order.Status.choices, allow_blank=True, read_only=True
+    )
     by = serializers.SerializerMethodField()
 
     class Meta:

@@ -257,7 +257,7 @@ class DriverSerializer(serializers.ModelSerializer):
 class BookingSerializer(serializers.ModelSerializer):
     origin = serializers.PrimaryKeyRelatedField(read_only=True)
     destination = serializers.PrimaryKeyRelatedField(read_only=True)
-    trip = serializers.PrimaryKeyRelatedField(read_only=True)
+    trip = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)  # while waiting
     # Blank once the booking has its space; the schema must allow "" beside the reasons.
     waiting_reason = serializers.ChoiceField(
         choices=Booking.WaitingReason.choices, allow_blank=True, read_only=True

@@ -2,10 +2,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import schemathesis
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from alliance.constants import ApiScope
+from config.wsgi import application
 from orders import services
 from orders.models import Order, Shipment
 from scheduling.models import Booking
@@ -389,3 +391,26 @@ def test_an_empty_filter_value_means_no_filter_and_the_schema_says_which_may_be_
     assert parameters["destination"]["allowEmptyValue"] is True
     assert "allowEmptyValue" not in parameters["status"]
     assert "allowEmptyValue" not in parameters["cursor"]
+
+
+def test_an_order_and_its_waiting_booking_answer_as_the_schema_says(
+    network, shipper, tariff, wsgi_keeps_the_test_connection
+):
+    """The first history entry has no previous status; a waiting booking has no trip."""
+    order = services.order_submit(order=place_order(network, shipper))  # no trips: it waits
+    booking = order.shipments.get().booking
+    _key, raw = api_key_for(shipper, scopes=list(ApiScope.values))
+    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+    answers = {}
+    for path, parameters in (
+        ("/api/v1/orders/{id}/", {"id": order.pk}),
+        ("/api/v1/bookings/{id}/", {"id": booking.pk}),
+    ):
+        case = schema[path]["GET"].Case(
+            path_parameters=parameters, headers={"Authorization": f"Api-Key {raw}"}
+        )
+        response = case.call()
+        case.validate_response(response)  # status, content type, headers and body as documented
+        answers[path] = response.json()
+    assert answers["/api/v1/orders/{id}/"]["history"][0]["from_status"] == ""
+    assert answers["/api/v1/bookings/{id}/"]["trip"] is None

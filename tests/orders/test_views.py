@@ -628,6 +628,10 @@ def test_order_amend_reprices_and_shows_the_difference(client, member_admin, con
     assert "Price 1,598.40 CNY → 2,400.00 CNY (difference +801.60 CNY)" in html
     assert "Cargo line 1, gross weight (kg): 1,000 → 2,000" in html
     assert "Cargo line 1, packages: 10 → 12" in html
+    assert '<th scope="row">Amended</th>' in html  # not "Confirmed → Confirmed"
+    assert "Confirmed → Confirmed" not in html
+    number = confirmed.shipments.get().tracking_number
+    assert f'<a href="/shipments/{number}/">{number}</a>' in html  # to follow it from here
     assert confirmed.shipments.get().weight_kg == Decimal(2000)
 
 

@@ -41,6 +41,19 @@ def test_a_key_is_long_random_and_stored_only_as_a_hash():
     assert call(raw).status_code == 200
 
 
+def test_the_scheme_is_read_in_any_case_and_another_scheme_is_told_how_to_send_the_key():
+    _key, raw = api_key_for(MemberFactory())
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"api-key {raw}")
+    assert client.get(URL).status_code == 200
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    refused = client.get(URL)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["message"] == (
+        "Send the key as 'Authorization: Api-Key <key>', with nothing else."
+    )
+
+
 def test_wrong_keys_with_known_and_unknown_prefix_get_the_same_answer(failure_rate):
     key, raw = api_key_for(MemberFactory())
     known_prefix = raw[:-4] + ("aaaa" if not raw.endswith("aaaa") else "bbbb")

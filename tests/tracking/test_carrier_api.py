@@ -9,7 +9,7 @@ from scheduling.models import Booking, Handover, Location, Trip, TripStop
 from tests.factories import PNG_BYTES, MemberFactory
 from tests.network import make_line, make_timetable
 from tests.tracking.journey import at, carrier_client, journey
-from tracking.models import ShipmentState, TimelineEntry, TrackingEvent
+from tracking.models import Position, ShipmentState, TimelineEntry, TrackingEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -451,6 +451,23 @@ def test_positions_refused_per_item(api, trip_under_way):
     )
     assert response.status_code == 400
     assert "between -90 and 90" in response.json()["error"]["fields"]["positions.0.latitude"][0]
+
+
+def test_positions_from_before_the_trip_existed_are_refused(api, trip_under_way):
+    response = api.post(
+        f"/api/v1/trips/{trip_under_way.trip.pk}/positions/",
+        {
+            "positions": [
+                {"recorded_at": "1970-01-01T00:00:00+00:00", "latitude": 22, "longitude": 106}
+            ]
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["positions.0.recorded_at"] == [
+        "This is before the trip existed."
+    ]
+    assert not Position.objects.exists()
 
 
 def test_eta_follows_the_delay_and_the_gate_history(

@@ -3,11 +3,12 @@
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from scheduling import services as scheduling_services
 from scheduling.models import Trip, TripStop
-from tests.factories import MemberFactory
+from tests.factories import MemberFactory, UserFactory
 from tests.tracking.journey import at, book_shipment, carrier_client, journey
 from tracking.apply import events_apply
 from tracking.delays import detect_delays
@@ -104,6 +105,22 @@ def test_an_order_confirmation_is_told_to_the_placer(network, trips, tariff):
     told = Notification.objects.get(member=member, kind="order.confirmed")
     assert told.topic == "orders" and told.order == shipment.order
     assert told.data["shipments"] == [shipment.tracking_number]
+
+
+def test_order_and_booking_news_is_shown_in_the_shippers_local_time(
+    client, network, trips, tariff, staff, django_capture_on_commit_callbacks
+):
+    member = MemberFactory()
+    person = UserFactory(member=member)
+    with django_capture_on_commit_callbacks(execute=True):
+        book_shipment(network, member, network.chongqing, network.hanoi)  # Chongqing: UTC+8
+        scheduling_services.trip_cancel(trip=trips[0], actor=staff, reason="Flooded road")
+    client.force_login(person)
+    rows = client.get(reverse("notifications:list")).context["rows"]
+    kinds = {row.notification.kind: row.when for row in rows}
+    assert {"order.confirmed", "booking.trip_cancelled"} <= set(kinds)
+    for when in kinds.values():
+        assert when.endswith("China Standard Time"), when
 
 
 def test_a_cancelled_trip_tells_the_placer_the_booking_moved(

@@ -288,6 +288,14 @@ def test_public_index_without_figures(client):
     assert "No figures yet — they are refreshed every hour" in html
 
 
+def test_the_period_choices_are_in_the_readers_language(client):
+    chinese = client.get(reverse("operations:public"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    english = client.get(reverse("operations:public"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "最近 12 周" in chinese.content.decode()
+    assert "last 12 weeks" not in chinese.content.decode()
+    assert "last 12 weeks" in english.content.decode()
+
+
 # --- The charts -------------------------------------------------------------------------------
 
 

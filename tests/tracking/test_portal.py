@@ -363,7 +363,6 @@ def test_carrier_dispatcher_posts_a_trip_event_that_gets_applied(
         response = client.post(
             trip_form_url(j.trip, j.through),
             {
-                "event_id": form.context["form"].initial["event_id"],
                 "code": "arrived_border",
                 "location": network.youyiguan.pk,
                 "occurred_at": typed,
@@ -437,23 +436,43 @@ def test_staff_post_events_as_staff(client, network, j, staff, django_capture_on
     assert "Border congestion" in html(client.get(detail_url(j.through)))
 
 
-def test_sending_the_same_form_twice_records_the_event_once(
+def test_sending_the_same_form_again_after_going_back_records_the_event_once(
     client, j, dispatcher, django_capture_on_commit_callbacks
 ):
     client.force_login(dispatcher)
-    event_id = client.get(form_url(j.through)).context["form"].initial["event_id"]
     data = {
-        "event_id": event_id,
         "code": "note",
         "occurred_at": wall_clock(0.1, HANOI),
         "time_zone": "Asia/Ho_Chi_Minh",
         "remarks": "Consignee asks for a morning delivery",
     }
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(form_url(j.through), data)
+        first = client.post(form_url(j.through), data)
+        assert client.get(form_url(j.through)).status_code == 200  # Back: a fresh form
         again = client.post(form_url(j.through), data)
+        other = client.post(form_url(j.through), {**data, "remarks": "Call before arrival"})
+    assert messages_of(first)[-1] == "Event recorded; it is being applied."
     assert messages_of(again)[-1] == "This event was already recorded."
-    assert TrackingEvent.objects.get().external_id == str(event_id)
+    assert messages_of(other)[-1] == "Event recorded; it is being applied."
+    assert sorted(TrackingEvent.objects.values_list("remarks", flat=True)) == [
+        "Call before arrival",
+        "Consignee asks for a morning delivery",
+    ]
+
+
+def test_an_exception_without_a_reason_asks_for_one_in_words(client, j, dispatcher):
+    client.force_login(dispatcher)
+    response = client.post(
+        form_url(j.through),
+        {
+            "code": "exception",
+            "occurred_at": wall_clock(0.1, HANOI),
+            "time_zone": "Asia/Ho_Chi_Minh",
+        },
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["reason"] == ["Choose the reason for the exception."]
+    assert not TrackingEvent.objects.exists()
 
 
 def trip_post(network, **change) -> dict:
@@ -475,7 +494,7 @@ def trip_post(network, **change) -> dict:
         (
             {"code": "exception", "location": "", "time_zone": "UTC"},
             "reason",
-            "An exception needs a reason",
+            "Choose the reason for the exception.",
         ),
         ({"location": "elsewhere"}, "location", "not a stop of the trip"),
         ({"code": "handover", "location": "huu_nghi"}, "seal_numbers", "seal numbers"),

@@ -233,7 +233,7 @@ def _about(item) -> tuple[int | None, str | None]:
     raise Invalid({"trip": [_("Say what the event is about: a trip id or a tracking number.")]})
 
 
-def _ping(raw, now: datetime) -> dict:
+def _ping(raw, now: datetime, trip_created: datetime) -> dict:
     errors: dict[str, list[str]] = {}
     values: dict = {}
 
@@ -261,6 +261,8 @@ def _ping(raw, now: datetime) -> dict:
             errors["recorded_at"] = [_("Give the UTC offset of the local time, e.g. +07:00.")]
         elif values["recorded_at"] > now + MAX_FUTURE:
             errors["recorded_at"] = [_("This is more than 10 minutes in the future.")]
+        elif values["recorded_at"] < trip_created:
+            errors["recorded_at"] = [_("This is before the trip existed.")]
     except ValueError:
         errors["recorded_at"] = [_("Send a date and time in ISO 8601.")]
     values["latitude"] = number("latitude", -90, 90)
@@ -305,7 +307,7 @@ class PositionView(EventEndpoint):
         now, pings, errors = timezone.now(), [], {}
         for index, item in enumerate(items):
             try:
-                pings.append(_ping(item, now))
+                pings.append(_ping(item, now, scope.trips[trip_id].created_at))
             except Invalid as error:
                 for name, messages in error.errors.items():
                     errors[f"positions.{index}.{name}"] = messages

@@ -152,6 +152,8 @@ def tells_for_order(order, *, to_status: str, reason: str = "") -> list[Tell]:
         "shipments": list(
             Shipment.objects.filter(order=order).values_list("tracking_number", flat=True)
         ),
+        # Shown in the shipper's time, the origin's, like the order's own history.
+        "timezone": order.origin.timezone,
     }
     return [
         Tell(
@@ -174,7 +176,9 @@ def tells_for_booking(booking_event) -> list[Tell]:
     if booking_event.action == "released":
         return []
     shipment = (
-        Shipment.objects.filter(Q(booking=booking_event.booking_id)).select_related("order").first()
+        Shipment.objects.filter(Q(booking=booking_event.booking_id))
+        .select_related("order__origin")
+        .first()
     )
     if shipment is None:  # the first allocation, before the shipment exists: the order tells
         return []
@@ -187,6 +191,7 @@ def tells_for_booking(booking_event) -> list[Tell]:
         "trip": trip.pk if trip else None,
         "line": trip.line.code if trip else "",
         "reason": booking_event.reason,
+        "timezone": shipment.order.origin.timezone,
     }
     return [
         Tell(

@@ -1,6 +1,8 @@
 """The operations pages' filters: the period, and for staff a line, a border gate and a country."""
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -10,12 +12,20 @@ PERIODS = (4, 12, 26, 52)
 DEFAULT_PERIOD = 12
 
 
+def _last_weeks(count: int) -> str:
+    return gettext("last %(count)s weeks") % {"count": count}
+
+
+# Read when the choices are shown, in the reader's language (not once, at import).
+_last_weeks_lazy = lazy(_last_weeks, str)
+
+
 class PeriodForm(forms.Form):
     """How many weeks to show; anything unexpected falls back to the default."""
 
     weeks = forms.TypedChoiceField(
         label=_("Period"),
-        choices=[(n, _("last %(count)s weeks") % {"count": n}) for n in PERIODS],
+        choices=[(n, _last_weeks_lazy(n)) for n in PERIODS],
         coerce=int,
         required=False,
         empty_value=DEFAULT_PERIOD,

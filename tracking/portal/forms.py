@@ -5,6 +5,7 @@ event the carrier API receives; ``tracking.validation.clean_event`` holds the
 rules and its messages are put back on the fields they name.
 """
 
+import json
 import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -20,6 +21,7 @@ from orders.models import Shipment
 from orders.tracking_numbers import normalise
 from scheduling.models import Location
 from tracking.codes import SHIPMENT_CODES, TRIP_CODES, Code, Reason
+from tracking.portal.selectors import WITH_OPEN_EXCEPTION
 from tracking.validation import photo_too_large
 
 DATE_WIDGET = {"type": "date"}
@@ -86,7 +88,7 @@ class ShipmentFilterForm(forms.Form):
         if data["reason"]:
             rows = rows.filter(state__open_exceptions__contains=[data["reason"]])
         elif data["exception"]:
-            rows = rows.filter(state__isnull=False).exclude(state__open_exceptions=[])
+            rows = rows.filter(WITH_OPEN_EXCEPTION)
         if data["eta_from"]:
             rows = rows.filter(eta_day__gte=data["eta_from"])
         if data["eta_to"]:
@@ -131,6 +133,10 @@ def _place_label(location: Location) -> str:
     )
 
 
+# Portal events are named by what was entered (see ``EventForm.raw_event``).
+PORTAL_EVENT_IDS = uuid.UUID("4afc3329-e230-4006-87be-b9a33ca516bb")
+
+
 class EventForm(forms.Form):
     """One event about a shipment or about a trip, as a dispatcher tells it.
 
@@ -138,7 +144,6 @@ class EventForm(forms.Form):
     the time is read in the chosen place's zone unless another zone is chosen.
     """
 
-    event_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
     code = forms.ChoiceField(label=_("What happened"))
     reason = forms.ChoiceField(
         label=_("Reason"),
@@ -220,8 +225,6 @@ class EventForm(forms.Form):
         ]
         for name in self.TRIP_ONLY if kind == SHIPMENT else self.SHIPMENT_ONLY:
             del self.fields[name]
-        if not self.is_bound:
-            self.initial.setdefault("event_id", uuid.uuid4())
 
     @property
     def handover_fields(self):
@@ -249,6 +252,9 @@ class EventForm(forms.Form):
         data = super().clean()
         if data.get("photo") and data.get("code") != Code.DELIVERED:
             self.add_error("photo", _("A photo goes with a delivery only."))
+        if data.get("code") == Code.EXCEPTION and not data.get("reason"):
+            # The shared rule lists the API's codes; a person picks from the labels above.
+            self.add_error("reason", _("Choose the reason for the exception."))
         when = data.get("occurred_at")
         if when is None:
             return data
@@ -268,12 +274,15 @@ class EventForm(forms.Form):
             place = Location.objects.filter(pk=int(ref)).first()
         return place.timezone if place is not None else None
 
-    def raw_event(self) -> dict:
-        """The event as the carrier API would receive it, for ``clean_event``."""
+    def raw_event(self, *, subject: str) -> dict:
+        """The event as the carrier API would receive it, for ``clean_event``.
+
+        Its id is derived from ``subject`` (the trip or shipment) and what was entered, so the
+        same form sent twice (a double click, or Back to the form and send again, which shows
+        a fresh form) stores the event once.
+        """
         data = self.cleaned_data
         raw = {
-            # Made when the form was shown: sending it twice stores the event once.
-            "event_id": str(data.get("event_id") or uuid.uuid4()),
             "code": data["code"],
             "reason": data.get("reason") or "",
             "occurred_at": data["occurred_at_aware"].isoformat(),
@@ -287,7 +296,8 @@ class EventForm(forms.Form):
             raw["seal_numbers"] = (data.get("seal_numbers") or "").replace(",", " ").split()
             raw["seals_intact"] = data.get("seals_intact")
             raw["signed_by"] = data.get("signed_by") or ""
-        return raw
+        entered = json.dumps([subject, raw], sort_keys=True, default=str)
+        return {"event_id": str(uuid.uuid5(PORTAL_EVENT_IDS, entered)), **raw}
 
     def add_rule_errors(self, errors: dict[str, list[str]]) -> None:
         """Put the messages of ``tracking.validation.Invalid`` on the fields they name."""

@@ -4,8 +4,11 @@ So a shipment is seen by the member that placed its order, by the carrier
 operating its trip and by alliance staff, and by nobody else (a 404).
 """
 
+from datetime import datetime, timedelta
+
 from django.db.models import (
     BooleanField,
+    Count,
     DateField,
     DateTimeField,
     ExpressionWrapper,
@@ -17,6 +20,7 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
 
 from orders.models import Shipment
 from orders.selectors import shipments_visible_to
@@ -24,6 +28,15 @@ from scheduling.models import TripStop
 from tracking.models import Position, TimelineEntry, TrackingEvent
 
 POSITIONS_SHOWN = 50
+# Picked up and not yet delivered: the shipments a member watches move.
+ON_THE_WAY = tuple(
+    status
+    for status in Shipment.Status
+    if status not in (Shipment.Status.BOOKED, *Shipment.TERMINAL)
+)
+# "With an open exception": the list's filter (ShipmentFilterForm) and the dashboard's count,
+# so that the figure and the list it links to agree.
+WITH_OPEN_EXCEPTION = Q(state__open_exceptions__len__gt=0)
 
 
 def _planned_arrival():
@@ -62,6 +75,33 @@ def shipment_rows(*, member, is_staff: bool = False) -> QuerySet[Shipment]:
         )
         .order_by("-created_at", "-pk")
     )
+
+
+def _arriving(now: datetime, within: timedelta) -> Q:
+    return Q(status__in=ON_THE_WAY, eta_at__gte=now, eta_at__lt=now + within)
+
+
+def shipment_figures(
+    *, member, is_staff: bool = False, now: datetime | None = None, within: timedelta
+) -> dict[str, int]:
+    """For the dashboard, in one query: how many of the list's shipments are in each situation."""
+    now = now or timezone.now()
+    return shipment_rows(member=member, is_staff=is_staff).aggregate(
+        total=Count("pk"),
+        waiting=Count("pk", filter=Q(status=Shipment.Status.BOOKED)),
+        on_the_way=Count("pk", filter=Q(status__in=ON_THE_WAY)),
+        with_exception=Count("pk", filter=WITH_OPEN_EXCEPTION),
+        arriving=Count("pk", filter=_arriving(now, within)),
+    )
+
+
+def shipments_arriving(
+    *, member, is_staff: bool = False, now: datetime | None = None, within: timedelta, limit: int
+) -> list[Shipment]:
+    """The list's shipments on the way expected within ``within``, soonest first."""
+    now = now or timezone.now()
+    rows = shipment_rows(member=member, is_staff=is_staff).filter(_arriving(now, within))
+    return list(rows.order_by("eta_at", "pk")[:limit])
 
 
 def shipment_detail(*, member, is_staff: bool = False) -> QuerySet[Shipment]:

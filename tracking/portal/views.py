@@ -38,7 +38,7 @@ from tracking.models import Position, TimelineEntry, TrackingEvent
 from tracking.portal import selectors
 from tracking.portal.forms import SHIPMENT, TRIP, EventForm, ShipmentFilterForm
 from tracking.selectors import public_tracking
-from tracking.validation import Invalid, clean_event, load_scope
+from tracking.validation import Invalid, clean_event, load_scope, location_ref
 
 AT_DESTINATION = (Shipment.Status.ARRIVED_DESTINATION, Shipment.Status.OUT_FOR_DELIVERY)
 PHOTO_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png"}
@@ -372,15 +372,15 @@ class EventPostView(EventWriteMixin, View):
         form = self.form(request.POST, request.FILES)
         if not form.is_valid():
             return self.render(form, status=400)
-        raw = form.raw_event()
         about = self.about()
+        raw = form.raw_event(subject=str(about.get("about_trip") or about.get("about_shipment")))
         user = request.user
         scope = load_scope(
             member=user.member,
             is_staff=user.is_staff,
             trip_ids=[about["about_trip"]] if about.get("about_trip") is not None else [],
             tracking_numbers=[about["about_shipment"]] if about.get("about_shipment") else [],
-            location_refs=[raw["location"]] if raw.get("location") else [],
+            location_refs=[location_ref(raw.get("location"))],
         )
         try:
             cleaned = clean_event(
