@@ -30,6 +30,8 @@ from tracking.codes import (
 )
 
 MAX_FUTURE = timedelta(minutes=10)
+MAX_BULK = 1000  # events in one bulk request
+MAX_POSITIONS = 1000  # GPS pings in one request
 
 
 def photo_too_large(size: int) -> str | None:
@@ -341,13 +343,16 @@ def clean_event(
     if code == Code.DELIVERED and not receiver and "receiver_name" not in errors:
         errors["receiver_name"] = [_("Say who received the goods.")]
     signed_by = check("signed_by", lambda: _text(raw, "signed_by", 150))
-    seals = raw.get("seal_numbers") or []
+    seals = raw.get("seal_numbers")
+    seals = [] if seals is None else seals
+    # Checked whatever the code: a malformed field is refused, never silently dropped.
+    if not isinstance(seals, list) or not all(isinstance(s, str) for s in seals):
+        errors["seal_numbers"] = [_("Send the seal numbers as a list of text.")]
+        seals = []
+    if raw.get("seals_intact") is not None and not isinstance(raw["seals_intact"], bool):
+        errors["seals_intact"] = [_("Say whether the seals were intact: true or false.")]
     if code == Code.HANDOVER:
-        if (
-            not isinstance(seals, list)
-            or not all(isinstance(s, str) for s in seals)
-            or not [s for s in seals if s.strip()]
-        ):
+        if not [s for s in seals if s.strip()] and "seal_numbers" not in errors:
             errors["seal_numbers"] = [_("List the seal numbers that were checked.")]
         if not isinstance(raw.get("seals_intact"), bool):
             errors["seals_intact"] = [_("Say whether the seals were intact: true or false.")]

@@ -363,6 +363,8 @@ SPECTACULAR_SETTINGS = {
         "CurrencyEnum": "orders.money.Currency",
         "CountryEnum": "django_countries.countries",
         "WebhookDeliveryStatusEnum": "tracking.notifications.models.WebhookDelivery.Status",
+        "EventCodeEnum": "tracking.codes.Code",
+        "ExceptionReasonEnum": "tracking.codes.Reason",
     },
 }
 

@@ -2,11 +2,14 @@ import base64
 from datetime import timedelta
 
 import pytest
+import schemathesis
 from django.utils import timezone
 
+from alliance.constants import ApiScope
+from config.wsgi import application
 from orders.models import Shipment
 from scheduling.models import Booking, Handover, Location, Trip, TripStop
-from tests.factories import PNG_BYTES, MemberFactory
+from tests.factories import PNG_BYTES, MemberFactory, api_key_for
 from tests.network import make_line, make_timetable
 from tests.tracking.journey import at, carrier_client, journey
 from tracking.models import Position, ShipmentState, TimelineEntry, TrackingEvent
@@ -183,6 +186,9 @@ def test_customs_clearance_needs_its_declaration_number(
         ({"code": "exception", "reason": "alien"}, "reason", "Unknown reason"),
         ({"code": "exception", "reason": ["delay"]}, "reason", "Unknown reason"),
         ({"code": ["arrived_stop"]}, "code", "Unknown code"),
+        ({"seal_numbers": "CN-77812"}, "seal_numbers", "list of text"),
+        ({"seal_numbers": {}}, "seal_numbers", "list of text"),
+        ({"seals_intact": "yes"}, "seals_intact", "true or false"),
         ({"code": {"name": "arrived_stop"}}, "code", "Unknown code"),
         ({"event_id": ""}, "event_id", "your own id"),
         ({"remarks": "x" * 1001}, "remarks", "At most 1000"),
@@ -510,3 +516,46 @@ def test_a_reason_goes_with_exceptions_only(api, network, trip_under_way):
     assert (
         "exception and exception_resolved only" in response.json()["error"]["fields"]["reason"][0]
     )
+
+
+def test_a_photo_that_is_not_base64_text_is_refused(api, trip_under_way):
+    response = api.post(
+        f"/api/v1/shipments/{trip_under_way.through.tracking_number}/events/",
+        {"event_id": "pod-1", "code": "delivered", "occurred_at": at(0.1), "photo": {}},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["photo"] == ["Send the photo as base64."]
+    assert not TrackingEvent.objects.exists()
+
+
+def test_the_event_endpoints_answer_as_their_published_schema_says(
+    network, trip_under_way, carrier, wsgi_keeps_the_test_connection
+):
+    """The schema documents the bodies (not just "an object"), and real answers match it."""
+    _key, raw = api_key_for(carrier, scopes=[ApiScope.EVENTS_WRITE])
+    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+    headers = {"Authorization": f"Api-Key {raw}"}
+    trip = trip_under_way.trip.pk
+    event = trip_event("departed_origin", network.chongqing, 0.5)
+    cases = [
+        ("/api/v1/trips/{trip_id}/events/", {"trip_id": trip}, event),
+        ("/api/v1/trips/{trip_id}/events/", {"trip_id": trip}, event),  # the duplicate: 200
+        ("/api/v1/events/bulk/", {}, {"events": [{**event, "event_id": "b-2", "trip": trip}, 7]}),
+        (
+            "/api/v1/trips/{trip_id}/positions/",
+            {"trip_id": trip},
+            {"positions": [{"recorded_at": at(0.2), "latitude": "22.5", "longitude": 106.7}]},
+        ),
+    ]
+    statuses = []
+    for path, parameters, body in cases:
+        case = schema[path]["POST"].Case(
+            path_parameters=parameters, headers=headers, body=body, media_type="application/json"
+        )
+        response = case.call()
+        case.validate_response(response)
+        statuses.append(response.status_code)
+    assert statuses == [201, 200, 200, 201]
+    documented = schema.raw_schema["components"]["schemas"]["EventRequest"]
+    assert {"event_id", "code", "occurred_at"} <= set(documented["required"])

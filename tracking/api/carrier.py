@@ -15,10 +15,10 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -28,9 +28,12 @@ from config.schema import errors
 from orders.tracking_numbers import normalise
 from scheduling.models import Trip
 from tracking import monitoring, services
+from tracking.api import schema
 from tracking.models import TrackingEvent
 from tracking.validation import (
+    MAX_BULK,
     MAX_FUTURE,
+    MAX_POSITIONS,
     Invalid,
     clean_event,
     load_scope,
@@ -38,9 +41,6 @@ from tracking.validation import (
     photo_too_large,
     trip_id_of,
 )
-
-MAX_BULK = 1000
-MAX_POSITIONS = 1000
 
 
 def _source(request) -> str:
@@ -70,6 +70,7 @@ def _too_big(request, limit: int) -> None:
 
 
 class EventEndpoint(APIView):
+    parser_classes = [JSONParser]  # as documented: carriers' systems send JSON
     permission_classes = [HasScope]
     required_scopes = {"*": ApiScope.EVENTS_WRITE}
     body_limit = settings.TRACKING_EVENT_MAX_BYTES
@@ -112,7 +113,10 @@ class EventEndpoint(APIView):
 class TripEventView(EventEndpoint):
     """A vehicle event of a trip; it reaches every shipment on board at that point."""
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT, **errors(413)})
+    @extend_schema(
+        request=schema.Event,
+        responses={201: schema.EventResult, 200: schema.EventResult, **errors(413)},
+    )
     def post(self, request, trip_id: int):
         return self._record_one(request, about_trip=trip_id)
 
@@ -120,6 +124,8 @@ class TripEventView(EventEndpoint):
 def _photo(raw) -> tuple[str, ContentFile] | None:
     """A proof-of-delivery photo sent as base64 JPEG or PNG, checked by its content."""
     data = raw.get("photo") if isinstance(raw, dict) else None
+    if data is not None and not isinstance(data, str):
+        raise ValidationError({"photo": [_("Send the photo as base64.")]})
     if not data:
         return None
     try:
@@ -139,7 +145,10 @@ class ShipmentEventView(EventEndpoint):
 
     body_limit = settings.TRACKING_PHOTO_MAX_BYTES * 4 // 3 + settings.TRACKING_EVENT_MAX_BYTES
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT, **errors(413)})
+    @extend_schema(
+        request=schema.ShipmentEvent,
+        responses={201: schema.EventResult, 200: schema.EventResult, **errors(413)},
+    )
     def post(self, request, tracking_number: str):
         photo = _photo(request.data)
         if photo is not None and request.data.get("code") != "delivered":
@@ -152,7 +161,7 @@ class BulkEventView(EventEndpoint):
 
     body_limit = settings.TRACKING_BULK_MAX_BYTES
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT, **errors(413)})
+    @extend_schema(request=schema.BulkEvents, responses={200: schema.BulkResult, **errors(413)})
     def post(self, request):
         items = request.data.get("events") if isinstance(request.data, dict) else None
         if not isinstance(items, list) or not items:
@@ -281,7 +290,7 @@ class PositionView(EventEndpoint):
 
     body_limit = settings.TRACKING_BULK_MAX_BYTES
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT, **errors(413)})
+    @extend_schema(request=schema.Positions, responses={201: schema.PositionsResult, **errors(413)})
     def post(self, request, trip_id: int):
         member, staff = caller_member(request), request.user.is_staff
         scope = load_scope(
