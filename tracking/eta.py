@@ -13,9 +13,11 @@ from decimal import Decimal
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from scheduling.models import Location, Trip
+from scheduling.place_names import place_name
 from tracking.models import StopForecast
 
 GATE_HISTORY_DAYS = 7
@@ -60,7 +62,7 @@ def forecast(trip: Trip, *, now: datetime | None = None) -> list[StopForecast]:
         else:
             delay = last.actual_arrival - last.planned_arrival
         if abs(delay) >= timedelta(minutes=15):
-            basis.append({"kind": "delay", "hours": _hours(delay), "place": last.location.name})
+            basis.append({"kind": "delay", "hours": _hours(delay), **_place(last.location)})
     # Every stop before the last one the lorry was seen at is behind it, reported or not.
     behind = seen[-1].sequence if seen else 0
     ahead = [
@@ -75,7 +77,7 @@ def forecast(trip: Trip, *, now: datetime | None = None) -> list[StopForecast]:
     if coming is not None and now - (coming.planned_arrival + delay) >= timedelta(minutes=15):
         overdue = now - (coming.planned_arrival + delay)
         delay += overdue
-        basis.append({"kind": "overdue", "hours": _hours(overdue), "place": coming.location.name})
+        basis.append({"kind": "overdue", "hours": _hours(overdue), **_place(coming.location)})
     gates = [stop for stop in ahead if stop.location.kind == Location.Kind.BORDER_GATE]
     medians = gate_median_dwell({stop.location_id for stop in gates}, now=now)
     forecasts, extra = [], timedelta(0)
@@ -93,7 +95,7 @@ def forecast(trip: Trip, *, now: datetime | None = None) -> list[StopForecast]:
                     {
                         "kind": "gate_dwell",
                         "hours": _hours(median - planned_dwell),
-                        "place": stop.location.name,
+                        **_place(stop.location),
                     },
                 ]
         forecasts.append(
@@ -122,16 +124,37 @@ def forecast_save(trip: Trip, *, now: datetime | None = None) -> list[StopForeca
     return forecasts
 
 
+def _place(location: Location) -> dict:
+    """A basis part's place, with what it takes to name it in the reader's script later."""
+    return {
+        "place": location.name,
+        "local_name": location.local_name,
+        "country": str(location.country),
+    }
+
+
 def _signed(hours: float) -> str:
     return f"+{Decimal(str(hours)).normalize():f}" if hours > 0 else f"{hours:g}"
 
 
+def _place_read(part: dict) -> str:
+    return place_name(
+        name=part["place"],
+        local_name=part.get("local_name", ""),  # parts kept before it was recorded: the name
+        country=part.get("country", ""),
+        language=get_language(),
+    )
+
+
 def describe(basis: list[dict]) -> str:
-    """The reasons in the active language, e.g. '+2.5 h behind plan at Nanning; +3 h: ...'."""
+    """The reasons in the active language, e.g. '+2.5 h against the plan at Nanning; ...'."""
     parts = []
     for part in basis or []:
-        values = {"hours": _signed(part["hours"]), "place": part["place"]}
-        if part["kind"] == "delay":
+        values = {"hours": _signed(part["hours"]), "place": _place_read(part)}
+        if part["kind"] == "delay" and part["hours"] < 0:
+            values["hours"] = _signed(-part["hours"]).lstrip("+")
+            parts.append(_("%(hours)s h ahead of the plan at %(place)s") % values)
+        elif part["kind"] == "delay":
             parts.append(_("%(hours)s h against the plan at %(place)s") % values)
         elif part["kind"] == "overdue":
             parts.append(_("%(hours)s h overdue at %(place)s") % values)

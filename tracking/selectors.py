@@ -30,23 +30,11 @@ from django.db import connection
 from orders.models import Shipment
 from orders.tracking_numbers import is_valid_tracking_number, normalise
 from scheduling.models import Location
+from scheduling.place_names import place_name
 from tracking.codes import ARRIVALS, DEPARTURES, Code, Reason
 from tracking.eta import describe
 from tracking.models import TimelineEntry
 
-# A place's ``local_name`` is written in its country's script; a visitor reading
-# that language sees it, everyone else the romanised ``name``.
-LOCAL_SCRIPT_LANGUAGE = {
-    "CN": "zh",
-    "HK": "zh",
-    "MO": "zh",
-    "TW": "zh",
-    "VN": "vi",
-    "TH": "th",
-    "LA": "lo",
-    "KH": "km",
-    "MM": "my",
-}
 # Statuses after which the lorry has reached the shipment's destination stop.
 AT_DESTINATION = frozenset({Code.ARRIVED_DESTINATION, Code.OUT_FOR_DELIVERY, Code.DELIVERED})
 # Notes are free text from carriers and say nothing without it: never public.
@@ -87,10 +75,9 @@ class Place:
 
     def label(self, language: str | None) -> str:
         """The name in the local script when the visitor reads that script's language."""
-        wanted = LOCAL_SCRIPT_LANGUAGE.get(self.country)
-        if self.local_name and wanted and (language or "").split("-")[0] == wanted:
-            return self.local_name
-        return self.name
+        return place_name(
+            name=self.name, local_name=self.local_name, country=self.country, language=language
+        )
 
 
 @dataclass(frozen=True)

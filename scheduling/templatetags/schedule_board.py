@@ -2,12 +2,14 @@
 
 from django import template
 from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from config import l10n
 from config.templatetags import moments
 from scheduling import selectors
 from scheduling.models import ServiceKind, Timetable
+from scheduling.place_names import place_name
 
 register = template.Library()
 
@@ -51,3 +53,16 @@ def weekday_names(days) -> str:
 @register.filter
 def service_names(kinds) -> str:
     return ", ".join(str(ServiceKind(kind).label) for kind in kinds or [])
+
+
+@register.filter
+def place(location) -> str:
+    """A place's name as the reader reads it: 重庆 for a Chinese reader, Chongqing otherwise."""
+    if location is None:
+        return ""
+    return place_name(
+        name=location.name,
+        local_name=location.local_name,
+        country=location.country,
+        language=get_language(),
+    )

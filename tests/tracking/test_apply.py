@@ -94,7 +94,15 @@ def test_eta_adds_the_gates_median_dwell_this_week(network, trips, tariff):
     later = TripStop.objects.get(trip=trip, sequence=4)
     extra = timedelta(hours=7) - planned_dwell
     assert forecasts[4].expected_arrival == later.planned_arrival + extra
-    assert forecasts[4].basis == [{"kind": "gate_dwell", "hours": 3.0, "place": "Youyiguan"}]
+    assert forecasts[4].basis == [
+        {
+            "kind": "gate_dwell",
+            "hours": 3.0,
+            "place": "Youyiguan",
+            "local_name": "",
+            "country": "CN",
+        }
+    ]
     assert eta.describe(forecasts[4].basis) == "+3 h: Youyiguan median dwell this week"
 
 

@@ -494,6 +494,24 @@ def test_eta_follows_the_delay_and_the_gate_history(
     assert timezone.now() < state.eta
 
 
+def test_the_eta_reason_says_early_and_names_the_place_in_the_readers_script(
+    api, client, network, trip_under_way, django_capture_on_commit_callbacks
+):
+    Location.objects.filter(pk=network.chongqing.pk).update(local_name="重庆")
+    # Planned to leave an hour ago, left an hour and a half ago: 30 minutes early.
+    post(
+        api,
+        f"/api/v1/trips/{trip_under_way.trip.pk}/events/",
+        trip_event("departed_origin", network.chongqing, 1.5),
+        django_capture_on_commit_callbacks,
+    )
+    path = f"/api/v1/public/track/{trip_under_way.through.tracking_number}/"
+    english = client.get(path, HTTP_ACCEPT_LANGUAGE="en").json()["eta"]["basis"]
+    chinese = client.get(path, HTTP_ACCEPT_LANGUAGE="zh-hans").json()["eta"]["basis"]
+    assert english == "0.5 h ahead of the plan at Chongqing"
+    assert "重庆" in chinese and "Chongqing" not in chinese and "-" not in chinese
+
+
 def test_staff_posting_the_same_event_id_twice_store_one(
     network, trip_under_way, staff, django_capture_on_commit_callbacks
 ):

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from alliance.constants import UserRole
 from scheduling import services as scheduling_services
-from scheduling.models import TripStop
+from scheduling.models import Location, TripStop
 from tests.factories import PNG_BYTES, MemberFactory, UserFactory
 from tests.tracking.journey import at, book_shipment, carrier_client, journey
 from tracking.models import Position, ShipmentState, TrackingEvent
@@ -183,6 +183,24 @@ def test_list_shows_badges_eta_in_destination_time_and_exceptions(client, j, dis
     assert "Border congestion" in page
     assert eta.astimezone(HANOI).strftime("%H:%M") in page
     assert 'title="Asia/Ho_Chi_Minh"' in page
+
+
+def test_places_are_named_in_the_readers_script(client, network, j, dispatcher):
+    Location.objects.filter(pk=network.chongqing.pk).update(local_name="重庆")
+    Location.objects.filter(pk=network.hanoi.pk).update(local_name="Hà Nội")
+    client.force_login(dispatcher)
+
+    def page_in(language, url):
+        dispatcher.language = language
+        dispatcher.save(update_fields=["language"])
+        return html(client.get(url))
+
+    chinese = page_in("zh-hans", reverse("shipments:list"))
+    vietnamese = page_in("vi", detail_url(j.through))
+    english = page_in("en", reverse("shipments:list"))
+    assert "重庆 → Hanoi" in chinese
+    assert "Chongqing → Hà Nội" in vietnamese
+    assert "Chongqing → Hanoi" in english
 
 
 def test_list_costs_the_same_queries_however_many_shipments(
