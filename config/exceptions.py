@@ -6,6 +6,7 @@ Every API error answers ``{"error": {"code": ..., "message": ..., "fields": {...
 """
 
 import logging
+import math
 
 from django.conf import settings
 from django.core.exceptions import (
@@ -107,6 +108,8 @@ def api_exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    else:
+        exc = _in_our_words(exc, context)
 
     response = exception_handler(exc, context)
     if response is None:
@@ -125,6 +128,38 @@ def api_exception_handler(exc, context):
     detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
     code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
     return _error_response(response.status_code, code, str(detail), None, headers=response.headers)
+
+
+def _in_our_words(exc, context):
+    """DRF's own messages for the refusals every client meets, said as this API says things
+    (and so in every language of the platform: DRF's catalogues lack some of them)."""
+    if isinstance(exc, exceptions.NotAuthenticated):
+        return exceptions.NotAuthenticated(
+            _("Send your API key as 'Authorization: Api-Key <key>'.")
+        )
+    if isinstance(exc, exceptions.Throttled):
+        # A subclass says why (e.g. too many wrong keys); the plain one, only that it is too many.
+        reason = exc.default_detail if type(exc) is not exceptions.Throttled else None
+        reason = str(reason or _("Too many requests."))
+        detail = reason
+        if exc.wait is not None:
+            detail = _("%(reason)s Send again in %(seconds)s seconds.") % {
+                "reason": reason,
+                "seconds": max(1, math.ceil(exc.wait)),
+            }
+        said = type(exc)(detail=detail)  # without DRF's own English "Expected available in …"
+        said.wait = exc.wait  # still read for Retry-After
+        return said
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        media_type = context["request"].content_type
+        return exceptions.UnsupportedMediaType(
+            media_type,
+            detail=_("This endpoint does not read '%(type)s' bodies; send JSON.")
+            % {"type": media_type},
+        )
+    if isinstance(exc, exceptions.ParseError):
+        return exceptions.ParseError(_("The body is not valid JSON."))
+    return exc
 
 
 def _error_response(http_status, code, message, fields, headers=None):

@@ -127,3 +127,26 @@ def test_too_many_form_fields_is_a_json_400(api, settings):
     )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "too_many_fields"
+
+
+def test_the_refusals_every_client_meets_are_in_the_apis_words_and_language():
+    anonymous = APIClient()
+    missing = anonymous.get("/api/v1/members/", HTTP_ACCEPT_LANGUAGE="vi")
+    assert missing.status_code == 401
+    assert missing.json()["error"]["message"] == (
+        "Hãy gửi khóa API dưới dạng 'Authorization: Api-Key <key>'."
+    )
+    assert anonymous.get("/api/v1/members/").json()["error"]["message"] == (
+        "Send your API key as 'Authorization: Api-Key <key>'."
+    )
+
+
+def test_a_body_that_is_not_json_says_so(api):
+    broken = api.post("/api/v1/orders/", data="{not json", content_type="application/json")
+    assert broken.status_code == 400
+    assert broken.json()["error"]["message"] == "The body is not valid JSON."
+    xml = api.post("/api/v1/events/bulk/", data="<events/>", content_type="application/xml")
+    assert xml.status_code == 415
+    assert xml.json()["error"]["message"] == (
+        "This endpoint does not read 'application/xml' bodies; send JSON."
+    )

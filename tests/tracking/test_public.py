@@ -411,7 +411,10 @@ def test_the_json_is_rate_limited_per_address(client, shipment, monkeypatch):
     assert answers == [200, 200]
     assert refused.status_code == spoofed.status_code == 429
     assert refused.json()["error"]["code"] == "throttled"
-    assert "Retry-After" in refused
+    wait = int(refused["Retry-After"])
+    assert refused.json()["error"]["message"] == f"Too many requests. Send again in {wait} seconds."
+    in_chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").json()["error"]["message"]
+    assert in_chinese.startswith("请求过多") and "Expected" not in in_chinese
 
 
 # --- Languages -------------------------------------------------------------------------------
