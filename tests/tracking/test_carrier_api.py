@@ -391,8 +391,17 @@ def test_bulk_refuses_a_trip_that_is_not_a_number_per_item(api, network, trip_un
     assert response.status_code == 200
     results = response.json()["results"]
     assert [r["result"] for r in results] == ["error", "error", "created"]
-    assert "trip id or a tracking number" in results[0]["errors"]["trip"][0]
+    assert results[0]["errors"] == {"trip": ["Send the trip's id as a whole number."]}
+    assert results[1]["errors"] == {"trip": ["Send the trip's id as a whole number."]}
     assert TrackingEvent.objects.count() == 1
+
+
+def test_bulk_says_which_subject_field_is_wrong_or_missing(api, network, trip_under_way):
+    note = trip_event("note", network.chongqing, 0.8)
+    events = [{**note, "shipment": ["LA1"]}, note]
+    results = api.post("/api/v1/events/bulk/", {"events": events}, format="json").json()["results"]
+    assert results[0]["errors"] == {"shipment": ["Send the tracking number as text."]}
+    assert "trip id or a tracking number" in results[1]["errors"]["trip"][0]
 
 
 def test_bulk_takes_at_most_1000_events(api):

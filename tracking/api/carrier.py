@@ -239,6 +239,10 @@ def _about(item) -> tuple[int | None, str | None]:
         return trip, None
     if isinstance(item.get("shipment"), str) and item["shipment"].strip():
         return None, item["shipment"]
+    if "trip" in item:
+        raise Invalid({"trip": [_("Send the trip's id as a whole number.")]})
+    if "shipment" in item:
+        raise Invalid({"shipment": [_("Send the tracking number as text.")]})
     raise Invalid({"trip": [_("Say what the event is about: a trip id or a tracking number.")]})
 
 
