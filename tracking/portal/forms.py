@@ -48,12 +48,12 @@ class ShipmentFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search"}),
         help_text=_("A tracking number, our order reference or yours, or part of one."),
     )
+    # Tick boxes, not a multiple select: choosing several needs no Ctrl-click, by touch too.
     status = forms.MultipleChoiceField(
         label=_("Status"),
         choices=Shipment.Status.choices,
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 4}),
-        help_text=_("Hold Ctrl (Cmd on a Mac) to choose several."),
+        widget=forms.CheckboxSelectMultiple,
     )
     exception = forms.BooleanField(label=_("With an open exception"), required=False)
     reason = forms.ChoiceField(
