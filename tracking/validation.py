@@ -15,6 +15,7 @@ from django.db import connection
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from orders.constants import declaration_validator
 from orders.tracking_numbers import normalise
@@ -39,10 +40,16 @@ def photo_too_large(size: int) -> str | None:
     limit = settings.TRACKING_PHOTO_MAX_BYTES
     if size <= limit:
         return None
-    return _("The photo is %(size)s; the limit is %(limit)s.") % {
-        "size": filesizeformat(size),
-        "limit": filesizeformat(limit),
-    }
+    said = {"size": filesizeformat(size), "limit": filesizeformat(limit)}
+    if said["size"] == said["limit"]:  # "1.0 MB; the limit is 1.0 MB" helps nobody: in bytes
+        said = {name: _in_bytes(value) for name, value in (("size", size), ("limit", limit))}
+    return _("The photo is %(size)s; the limit is %(limit)s.") % said
+
+
+def _in_bytes(count: int) -> str:
+    return (ngettext("%(size)d byte", "%(size)d bytes", count) % {"size": count}).replace(
+        " ", "\xa0"
+    )
 
 
 MAX_REMARKS = 1000

@@ -9,6 +9,7 @@ import base64
 import re
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -212,5 +213,24 @@ def test_a_carrier_api_photo_too_large_or_not_an_image_is_refused_and_nothing_sa
     ]
     assert not_an_image.json()["error"]["fields"]["photo"] == [
         "The photo must be a JPEG or PNG image."
+    ]
+
+
+def test_a_photo_just_over_the_limit_is_told_in_bytes_not_in_rounded_megabytes(j, carrier):
+    api = carrier_client(carrier)
+    over = settings.TRACKING_PHOTO_MAX_BYTES + 18
+    response = api.post(
+        f"/api/v1/shipments/{j.to_border.tracking_number}/events/",
+        {
+            "event_id": "POD-3",
+            "code": "delivered",
+            "occurred_at": at(0.1),
+            "receiver_name": "Lý Văn Minh",
+            "photo": base64.b64encode(bytes(over)).decode(),
+        },
+        format="json",
+    )
+    assert response.json()["error"]["fields"]["photo"] == [
+        f"The photo is {over}\xa0bytes; the limit is {over - 18}\xa0bytes."
     ]
     assert not TrackingEvent.objects.exists()
