@@ -468,6 +468,20 @@ def test_positions_refused_per_item(api, trip_under_way):
     assert "between -90 and 90" in response.json()["error"]["fields"]["positions.0.latitude"][0]
 
 
+def test_a_heading_rounding_up_to_360_is_north(api, trip_under_way):
+    response = api.post(
+        f"/api/v1/trips/{trip_under_way.trip.pk}/positions/",
+        {
+            "positions": [
+                {"recorded_at": at(0.1), "latitude": 22, "longitude": 106, "heading": 359.6}
+            ]
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert Position.objects.get().heading == 0
+
+
 def test_positions_from_before_the_trip_existed_are_refused(api, trip_under_way):
     response = api.post(
         f"/api/v1/trips/{trip_under_way.trip.pk}/positions/",

@@ -281,8 +281,9 @@ def _ping(raw, now: datetime, trip_created: datetime) -> dict:
     values["latitude"] = number("latitude", -90, 90)
     values["longitude"] = number("longitude", -180, 180)
     values["speed_kmh"] = number("speed_kmh", 0, 300, required=False, places="0.1")
-    heading = number("heading", 0, 359, required=False, places="1")
-    values["heading"] = int(heading) if heading is not None else None
+    # Compasses read 0 up to 360 (north again): 359.6 rounds to 360, stored as 0.
+    heading = number("heading", 0, 360, required=False, places="1")
+    values["heading"] = int(heading) % 360 if heading is not None else None
     values["temperature_c"] = number("temperature_c", -60, 60, required=False, places="0.1")
     if errors:
         raise Invalid(errors)

@@ -133,7 +133,7 @@ class Ping(serializers.Serializer):
     latitude = RequiredCoordinateField(help_text="-90 to 90.")
     longitude = RequiredCoordinateField(help_text="-180 to 180.")
     speed_kmh = CoordinateField(required=False, help_text="0 to 300.")
-    heading = CoordinateField(required=False, help_text="0 to 359 degrees.")
+    heading = CoordinateField(required=False, help_text="0 to 360 degrees (360: north, 0).")
     temperature_c = CoordinateField(
         required=False,
         help_text="The reefer's reading, -60 to 60; outside a shipment's range it raises "
