@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import defaults
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -143,10 +144,12 @@ def _in_our_words(exc, context):
         reason = str(reason or _("Too many requests."))
         detail = reason
         if exc.wait is not None:
-            detail = _("%(reason)s Send again in %(seconds)s seconds.") % {
-                "reason": reason,
-                "seconds": max(1, math.ceil(exc.wait)),
-            }
+            seconds = max(1, math.ceil(exc.wait))
+            detail = ngettext(
+                "%(reason)s Send again in %(seconds)s second.",
+                "%(reason)s Send again in %(seconds)s seconds.",
+                seconds,
+            ) % {"reason": reason, "seconds": seconds}
         said = type(exc)(detail=detail)  # without DRF's own English "Expected available in …"
         said.wait = exc.wait  # still read for Retry-After
         return said
@@ -157,7 +160,7 @@ def _in_our_words(exc, context):
             detail=_("This endpoint does not read '%(type)s' bodies; send JSON.")
             % {"type": media_type},
         )
-    if isinstance(exc, exceptions.ParseError):
+    if isinstance(exc, exceptions.ParseError) and "json" in context["request"].content_type:
         return exceptions.ParseError(_("The body is not valid JSON."))
     return exc
 

@@ -66,7 +66,10 @@ class StrictCursorPagination(CursorPagination):
     def get_page_size(self, request):
         if self.page_size_query_param:
             size = _whole_number(
-                request, self.page_size_query_param, minimum=1, maximum=self.max_page_size
+                request,
+                self.page_size_query_param,
+                minimum=1,
+                maximum=self.max_page_size or self.page_size,
             )
             if size is not None:
                 return size
@@ -76,6 +79,7 @@ class StrictCursorPagination(CursorPagination):
         parameters = super().get_schema_operation_parameters(view)
         if self.page_size_query_param:
             parameters = _with_bounds(
-                parameters, {self.page_size_query_param: (1, self.max_page_size)}
+                parameters,
+                {self.page_size_query_param: (1, self.max_page_size or self.page_size)},
             )
         return parameters

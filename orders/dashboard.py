@@ -10,15 +10,6 @@ from orders import selectors
 from orders.models import Order
 from orders.views import may_order
 
-# Not yet delivered, closed, cancelled or rejected: someone still has to submit, confirm,
-# load or deliver them. In the order an order goes through them.
-UNDER_WAY = (
-    Order.Status.DRAFT,
-    Order.Status.SUBMITTED,
-    Order.Status.CONFIRMED,
-    Order.Status.IN_TRANSIT,
-)
-
 
 def _status_rows(counts: dict[str, int]) -> list[dict]:
     """The statuses under way that have orders, each linking to the list filtered on it."""
@@ -29,7 +20,7 @@ def _status_rows(counts: dict[str, int]) -> list[dict]:
             "count": counts[status],
             "url": f"{orders_list}?{urlencode({'status': status})}",
         }
-        for status in UNDER_WAY
+        for status in Order.UNDER_WAY
         if counts.get(status)
     ]
 

@@ -136,6 +136,8 @@ class Order(models.Model):
     # Before the first pickup: the member may still cancel or amend.
     AMENDABLE = (Status.CONFIRMED,)
     TERMINAL = (Status.CLOSED, Status.CANCELLED, Status.REJECTED)
+    # Someone still has to submit, confirm, load or deliver them; in the order they come.
+    UNDER_WAY = (Status.DRAFT, Status.SUBMITTED, Status.CONFIRMED, Status.IN_TRANSIT)
 
     reference = models.CharField(_("reference"), max_length=20, unique=True)
     member = models.ForeignKey(
@@ -338,6 +340,17 @@ class Shipment(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     TERMINAL = (Status.DELIVERED, Status.CANCELLED)
+    # Picked up and not yet delivered: the shipments a member watches move.
+    ON_THE_WAY = (
+        Status.PICKED_UP,
+        Status.DEPARTED_ORIGIN,
+        Status.ARRIVED_BORDER,
+        Status.EXPORT_CLEARED,
+        Status.CROSSED_BORDER,
+        Status.IMPORT_CLEARED,
+        Status.ARRIVED_DESTINATION,
+        Status.OUT_FOR_DELIVERY,
+    )
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="shipments")
     sequence = models.PositiveSmallIntegerField(_("part"))

@@ -30,8 +30,9 @@ def new_tracking_number() -> str:
 
 
 def normalise(value: str) -> str:
-    """What people type or scan: any case, with spaces or dashes."""
-    return "".join(value.split()).replace("-", "").upper()
+    """What people type or scan: any case, with spaces or dashes (and no NUL, which
+    PostgreSQL cannot compare)."""
+    return "".join(value.split()).replace("-", "").replace("\x00", "").upper()
 
 
 def is_valid_tracking_number(value: str) -> bool:

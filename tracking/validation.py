@@ -71,7 +71,6 @@ class ShipmentInfo:
     trip_id: int | None
     # Without a trip, the only places it can be: its order's origin and destination.
     ends: set[int] = field(default_factory=set)
-    cancelled: bool = False
 
 
 @dataclass
@@ -95,8 +94,7 @@ WITH
        AND (%(staff)s OR EXISTS (SELECT 1 FROM scheduling_line_carriers c
                                   WHERE c.line_id = t.line_id AND c.member_id = %(member)s))),
   allowed_shipment AS (
-    SELECT s.id, s.tracking_number, s.created_at, s.status, b.trip_id,
-           o.origin_id, o.destination_id
+    SELECT s.id, s.tracking_number, s.created_at, b.trip_id, o.origin_id, o.destination_id
       FROM orders_shipment s
       JOIN orders_order o ON o.id = s.order_id
       LEFT JOIN scheduling_booking b ON b.id = s.booking_id
@@ -114,9 +112,6 @@ SELECT 'shipment', id, created_at, tracking_number, trip_id FROM allowed_shipmen
 UNION ALL
 SELECT 'end', id, NULL, tracking_number, unnest(ARRAY[origin_id, destination_id])
   FROM allowed_shipment WHERE trip_id IS NULL
-UNION ALL
-SELECT 'cancelled', id, NULL, tracking_number, NULL FROM allowed_shipment
- WHERE status = 'cancelled'
 UNION ALL
 SELECT 'place', id, NULL, unlocode, NULL FROM scheduling_location
  WHERE unlocode = ANY(%(codes)s) OR id = ANY(%(ids)s)
@@ -140,13 +135,13 @@ def load_scope(*, member, is_staff: bool, trip_ids, tracking_numbers, location_r
                 "member": getattr(member, "pk", None),
                 "trip_ids": [t for t in trip_ids if trip_id_of(t) is not None],
                 "numbers": list(tracking_numbers),
-                "codes": [ref.upper() for ref in refs if not ref.isdigit()],
-                "ids": [int(ref) for ref in refs if ref.isdigit()],
+                "codes": [ref.upper() for ref in refs if not is_location_id(ref)],
+                "ids": [int(ref) for ref in refs if is_location_id(ref)],
             },
         )
         rows = cursor.fetchall()
     scope = Scope(trips={}, shipments={}, locations={})
-    stops, ends, cancelled = [], [], []
+    stops, ends = [], []
     for kind, pk, created, text, number in rows:
         if kind == "trip":
             scope.trips[pk] = TripInfo(pk, created)
@@ -158,8 +153,6 @@ def load_scope(*, member, is_staff: bool, trip_ids, tracking_numbers, location_r
                 scope.locations[text] = pk
         elif kind == "end":
             ends.append((text, number))
-        elif kind == "cancelled":
-            cancelled.append(text)
         elif kind == "stop_trip":
             scope.location_trips[pk] = TripInfo(pk, created)
         else:
@@ -169,16 +162,20 @@ def load_scope(*, member, is_staff: bool, trip_ids, tracking_numbers, location_r
         scope.location_trips[trip_id].stop_of_location[location_id] = sequence
     for tracking_number, location_id in ends:
         scope.shipments[tracking_number].ends.add(location_id)
-    for tracking_number in cancelled:
-        scope.shipments[tracking_number].cancelled = True
     return scope
 
 
 def location_ref(value) -> str:
-    """A place as posted (UN/LOCODE in any case and spacing, or an id), as the scope keys it."""
-    if value is None:
+    """A place as posted (UN/LOCODE in any case and spacing, or an id), as the scope keys it;
+    "" (no place has it) for text PostgreSQL cannot hold."""
+    if value is None or "\x00" in str(value):
         return ""
     return str(value).strip().upper().replace(" ", "")
+
+
+def is_location_id(ref: str) -> bool:
+    """ASCII digits only: ``"²".isdigit()`` is true, and ``int("²")`` fails."""
+    return ref.isascii() and ref.isdigit() and len(ref) <= 18
 
 
 def trip_id_of(value) -> int | None:
@@ -192,11 +189,16 @@ class Invalid(Exception):
         self.errors = errors
 
 
+def _storable_text(value) -> bool:
+    """Text PostgreSQL can hold: a NUL character would fail the INSERT (a server error)."""
+    return isinstance(value, str) and "\x00" not in value
+
+
 def _text(raw, name: str, limit: int) -> str:
     value = raw.get(name)
     if value is None:
         return ""
-    if not isinstance(value, str):
+    if not _storable_text(value):
         raise ValueError(_("Send text."))
     value = value.strip()
     if len(value) > limit:
@@ -266,10 +268,6 @@ def clean_event(
         if trip is None:
             raise LookupError(about_trip)
 
-    if shipment is not None and shipment.cancelled:
-        # Cancelling is refused once the goods are picked up, so nothing can have happened
-        # to a cancelled shipment that a carrier could report.
-        raise Invalid({"shipment": [_("This shipment is cancelled; it takes no more events.")]})
     event_id = check("event_id", lambda: _text(raw, "event_id", MAX_EVENT_ID))
     if not event_id and "event_id" not in errors:
         errors["event_id"] = [_("Give your own id of this event, so a retry is not stored twice.")]
@@ -287,14 +285,20 @@ def clean_event(
             else _("'%(code)s' is posted per shipment, to /shipments/{tracking_number}/events/.")
             % {"code": code}
         ]
-    reason = raw.get("reason") or ""
-    if code == Code.EXCEPTION and not reason:
+    reason = raw.get("reason")
+    reason = "" if reason is None else reason
+    if not isinstance(reason, str):  # never dropped: a resolution without one closes them all
+        errors["reason"] = [
+            _("Unknown reason. Use one of: %(reasons)s.") % {"reasons": ", ".join(Reason.values)}
+        ]
+        reason = ""
+    elif code == Code.EXCEPTION and not reason:
         errors["reason"] = [
             _("An exception needs a reason: %(reasons)s.") % {"reasons": ", ".join(Reason.values)}
         ]
     elif reason and code is not None and code not in (Code.EXCEPTION, Code.EXCEPTION_RESOLVED):
         errors["reason"] = [_("A reason goes with exception and exception_resolved only.")]
-    elif reason and (not isinstance(reason, str) or reason not in REASON_VALUES):
+    elif reason and reason not in REASON_VALUES:
         errors["reason"] = [
             _("Unknown reason. Use one of: %(reasons)s.") % {"reasons": ", ".join(Reason.values)}
         ]
@@ -353,7 +357,7 @@ def clean_event(
     seals = raw.get("seal_numbers")
     seals = [] if seals is None else seals
     # Checked whatever the code: a malformed field is refused, never silently dropped.
-    if not isinstance(seals, list) or not all(isinstance(s, str) for s in seals):
+    if not isinstance(seals, list) or not all(_storable_text(seal) for seal in seals):
         errors["seal_numbers"] = [_("Send the seal numbers as a list of text.")]
         seals = []
     if raw.get("seals_intact") is not None and not isinstance(raw["seals_intact"], bool):

@@ -36,12 +36,10 @@ class ApiKeyPrincipal:
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).decode("latin-1").split()
-        if not header:
+        # Schemes are case-insensitive (RFC 9110); another scheme is not ours to refuse: a
+        # signed-in person may be behind a proxy's Basic auth, and the session decides.
+        if not header or header[0].lower() != KEYWORD.lower():
             return None
-        if header[0].lower() != KEYWORD.lower():  # schemes are case-insensitive (RFC 9110)
-            raise exceptions.AuthenticationFailed(
-                _("Send the key as 'Authorization: Api-Key <key>', with nothing else.")
-            )
         key_failures.refuse_if_blocked(request)
         if len(header) != 2:
             key_failures.record_failure(request)

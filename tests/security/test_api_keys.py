@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 
 from alliance.models import ApiKey
 from alliance.services import API_KEY_PREFIX
-from tests.factories import MemberFactory, api_key_for
+from tests.factories import MemberFactory, UserFactory, api_key_for
 
 pytestmark = pytest.mark.django_db
 
@@ -50,8 +50,16 @@ def test_the_scheme_is_read_in_any_case_and_another_scheme_is_told_how_to_send_t
     refused = client.get(URL)
     assert refused.status_code == 401
     assert refused.json()["error"]["message"] == (
-        "Send the key as 'Authorization: Api-Key <key>', with nothing else."
+        "Send your API key as 'Authorization: Api-Key <key>'."
     )
+
+
+def test_a_signed_in_person_behind_a_basic_auth_proxy_still_reads_the_api():
+    person = UserFactory(member=MemberFactory())
+    client = APIClient()
+    client.force_login(person)
+    response = client.get(URL, HTTP_AUTHORIZATION="Basic c3RhZ2luZzpzZWNyZXQ=")
+    assert response.status_code == 200
 
 
 def test_wrong_keys_with_known_and_unknown_prefix_get_the_same_answer(failure_rate):

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from alliance.constants import ApiScope
 from config.wsgi import application
-from orders.models import Shipment
 from scheduling.models import Booking, Handover, Location, Trip, TripStop
 from tests.factories import PNG_BYTES, MemberFactory, api_key_for
 from tests.network import make_line, make_timetable
@@ -185,6 +184,13 @@ def test_customs_clearance_needs_its_declaration_number(
         ({"code": "exception"}, "reason", "needs a reason"),
         ({"code": "exception", "reason": "alien"}, "reason", "Unknown reason"),
         ({"code": "exception", "reason": ["delay"]}, "reason", "Unknown reason"),
+        ({"code": "exception_resolved", "reason": []}, "reason", "Unknown reason"),
+        ({"code": "exception_resolved", "reason": False}, "reason", "Unknown reason"),
+        ({"location": "²"}, "location", "No place has this"),
+        ({"location": "CN\x00CKG"}, "location", "No place has this"),
+        ({"remarks": "Gate\x00 4"}, "remarks", "Send text."),
+        ({"event_id": "\x00"}, "event_id", "Send text."),
+        ({"code": "handover", "seal_numbers": ["CN-1\x00"]}, "seal_numbers", "list of text"),
         ({"code": ["arrived_stop"]}, "code", "Unknown code"),
         ({"seal_numbers": "CN-77812"}, "seal_numbers", "list of text"),
         ({"seal_numbers": {}}, "seal_numbers", "list of text"),
@@ -273,21 +279,6 @@ def test_a_shipment_on_no_trip_can_only_be_at_its_origin_or_destination(network,
     assert not TrackingEvent.objects.exists()
     at_origin = placer.post(path, {**body, "location": network.chongqing.pk}, format="json")
     assert at_origin.status_code == 201, at_origin.json()
-
-
-def test_a_cancelled_shipment_takes_no_events(api, trip_under_way):
-    shipment = trip_under_way.through
-    Shipment.objects.filter(pk=shipment.pk).update(status=Shipment.Status.CANCELLED)
-    response = api.post(
-        f"/api/v1/shipments/{shipment.tracking_number}/events/",
-        {"event_id": "d-1", "code": "delivered", "occurred_at": at(0.1), "receiver_name": "Li"},
-        format="json",
-    )
-    assert response.status_code == 400
-    assert response.json()["error"]["fields"]["shipment"] == [
-        "This shipment is cancelled; it takes no more events."
-    ]
-    assert not TrackingEvent.objects.exists()
 
 
 def test_another_carriers_trip_and_shipments_answer_404(network, trip_under_way, carrier):
@@ -394,6 +385,21 @@ def test_bulk_refuses_a_trip_that_is_not_a_number_per_item(api, network, trip_un
     assert results[0]["errors"] == {"trip": ["Send the trip's id as a whole number."]}
     assert results[1]["errors"] == {"trip": ["Send the trip's id as a whole number."]}
     assert TrackingEvent.objects.count() == 1
+
+
+def test_a_tracking_number_with_a_nul_is_not_found_rather_than_a_server_error(api):
+    single = api.post(
+        "/api/v1/shipments/LA%00/events/",
+        {"event_id": "n-1", "code": "note", "occurred_at": at(0.1)},
+        format="json",
+    )
+    bulk = api.post(
+        "/api/v1/events/bulk/",
+        {"events": [{"shipment": "LA\x00", "event_id": "n-2", "code": "note"}]},
+        format="json",
+    )
+    assert single.status_code == 404
+    assert bulk.json()["results"][0]["result"] == "error"
 
 
 def test_bulk_says_which_subject_field_is_wrong_or_missing(api, network, trip_under_way):

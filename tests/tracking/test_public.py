@@ -412,7 +412,8 @@ def test_the_json_is_rate_limited_per_address(client, shipment, monkeypatch):
     assert refused.status_code == spoofed.status_code == 429
     assert refused.json()["error"]["code"] == "throttled"
     wait = int(refused["Retry-After"])
-    assert refused.json()["error"]["message"] == f"Too many requests. Send again in {wait} seconds."
+    unit = "second" if wait == 1 else "seconds"
+    assert refused.json()["error"]["message"] == f"Too many requests. Send again in {wait} {unit}."
     in_chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").json()["error"]["message"]
     assert in_chinese.startswith("请求过多") and "Expected" not in in_chinese
 

@@ -45,7 +45,7 @@ def shipments_panel(request) -> Panel | None:
             "arriving_shown": arriving,
             "staff": user.is_staff,
             "waiting_url": _list_url(status=Shipment.Status.BOOKED),
-            "on_the_way_url": _list_url(status=selectors.ON_THE_WAY),
+            "on_the_way_url": _list_url(status=Shipment.ON_THE_WAY),
             "with_exception_url": _list_url(exception="on"),
         },
     )

@@ -22,7 +22,7 @@ from orders.tracking_numbers import normalise
 from scheduling.models import Location
 from tracking.codes import SHIPMENT_CODES, TRIP_CODES, Code, Reason
 from tracking.portal.selectors import WITH_OPEN_EXCEPTION
-from tracking.validation import photo_too_large
+from tracking.validation import is_location_id, photo_too_large
 
 DATE_WIDGET = {"type": "date"}
 WALL_CLOCK_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
@@ -252,9 +252,6 @@ class EventForm(forms.Form):
         data = super().clean()
         if data.get("photo") and data.get("code") != Code.DELIVERED:
             self.add_error("photo", _("A photo goes with a delivery only."))
-        if data.get("code") == Code.EXCEPTION and not data.get("reason"):
-            # The shared rule lists the API's codes; a person picks from the labels above.
-            self.add_error("reason", _("Choose the reason for the exception."))
         when = data.get("occurred_at")
         if when is None:
             return data
@@ -269,7 +266,7 @@ class EventForm(forms.Form):
         if not ref:
             return None
         place = self.places.get(ref)
-        if place is None and ref.isdigit():
+        if place is None and is_location_id(ref):
             # Not a stop offered here: the rules refuse it below; its zone reads the time.
             place = Location.objects.filter(pk=int(ref)).first()
         return place.timezone if place is not None else None
@@ -305,8 +302,12 @@ class EventForm(forms.Form):
             # The API's wording speaks of JSON values; say it the form's way.
             "location": _("Choose the stop where it happened."),
             "seals_intact": _("Say whether the seals were intact."),
+            # The rule lists the API's codes; a person picks from the labels of the list.
+            "reason": _("Choose the reason for the exception."),
         }
         for name, messages in errors.items():
+            if name == "reason" and self.cleaned_data.get("reason"):
+                wording.pop("reason")
             if name == "location" and self.cleaned_data.get("location"):
                 wording.pop("location")
             if name == "seals_intact" and self.cleaned_data.get("seals_intact") is not None:

@@ -28,12 +28,6 @@ from scheduling.models import TripStop
 from tracking.models import Position, TimelineEntry, TrackingEvent
 
 POSITIONS_SHOWN = 50
-# Picked up and not yet delivered: the shipments a member watches move.
-ON_THE_WAY = tuple(
-    status
-    for status in Shipment.Status
-    if status not in (Shipment.Status.BOOKED, *Shipment.TERMINAL)
-)
 # "With an open exception": the list's filter (ShipmentFilterForm) and the dashboard's count,
 # so that the figure and the list it links to agree.
 WITH_OPEN_EXCEPTION = Q(state__open_exceptions__len__gt=0)
@@ -78,7 +72,7 @@ def shipment_rows(*, member, is_staff: bool = False) -> QuerySet[Shipment]:
 
 
 def _arriving(now: datetime, within: timedelta) -> Q:
-    return Q(status__in=ON_THE_WAY, eta_at__gte=now, eta_at__lt=now + within)
+    return Q(status__in=Shipment.ON_THE_WAY, eta_at__gte=now, eta_at__lt=now + within)
 
 
 def shipment_figures(
@@ -89,7 +83,7 @@ def shipment_figures(
     return shipment_rows(member=member, is_staff=is_staff).aggregate(
         total=Count("pk"),
         waiting=Count("pk", filter=Q(status=Shipment.Status.BOOKED)),
-        on_the_way=Count("pk", filter=Q(status__in=ON_THE_WAY)),
+        on_the_way=Count("pk", filter=Q(status__in=Shipment.ON_THE_WAY)),
         with_exception=Count("pk", filter=WITH_OPEN_EXCEPTION),
         arriving=Count("pk", filter=_arriving(now, within)),
     )
