@@ -18,7 +18,13 @@ from alliance.constants import UserRole
 from orders.models import Shipment
 from tests.factories import MemberFactory, UserFactory
 from tests.orders.helpers import place_order
-from tests.tracking.journey import at, book_shipment, carrier_client, journey, stored_event
+from tests.tracking.journey import (
+    book_shipment,
+    carrier_client,
+    departure,
+    journey,
+    stored_event,
+)
 from tracking.apply import events_apply
 from tracking.codes import Reason
 from tracking.models import ShipmentState
@@ -58,14 +64,7 @@ def under_way(network, trips, tariff, carrier, django_capture_on_commit_callback
     made = journey(network, trips)
     with django_capture_on_commit_callbacks(execute=True):
         answer = carrier_client(carrier).post(
-            f"/api/v1/trips/{made.trip.pk}/events/",
-            {
-                "event_id": "left-chongqing",
-                "code": "departed_origin",
-                "occurred_at": at(0.5),
-                "location": network.chongqing.pk,
-            },
-            format="json",
+            f"/api/v1/trips/{made.trip.pk}/events/", departure(network), format="json"
         )
     assert answer.status_code == 201, answer.content
     held = stored_event(
