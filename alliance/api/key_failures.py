@@ -25,7 +25,8 @@ logger = logging.getLogger(__name__)
 
 
 class TooManyKeyFailures(exceptions.Throttled):
-    default_detail = _("Too many requests with a wrong API key from your address. Try again later.")
+    # The wait in seconds follows ("Send again in 41 seconds.": config.exceptions).
+    default_detail = _("Too many requests with a wrong API key from your address.")
 
 
 def _window(request) -> tuple[str, int, float, int]:

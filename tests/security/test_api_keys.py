@@ -89,8 +89,12 @@ def test_guessing_from_one_address_is_refused_and_others_are_unaffected(failure_
     assert guesses == [401, 401, 401]
     assert refused.status_code == 429
     assert refused.json()["error"]["code"] == "throttled"
-    assert "wrong API key" in refused.json()["error"]["message"]
-    assert 0 < int(refused["Retry-After"]) <= 60
+    wait = int(refused["Retry-After"])
+    assert 0 < wait <= 60
+    unit = "second" if wait == 1 else "seconds"
+    assert refused.json()["error"]["message"] == (
+        f"Too many requests with a wrong API key from your address. Send again in {wait} {unit}."
+    )
     # Even the right key from the guessing address waits: a hit must not be told apart.
     assert right_key_from_guesser.status_code == 429
     assert stranger.status_code == 401
