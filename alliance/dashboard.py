@@ -39,6 +39,14 @@ def register(provider: PanelProvider) -> PanelProvider:
     return provider
 
 
+def member_or_staff(user) -> bool:
+    """Who gets the figure cards: a person of a member, or alliance staff (network-wide).
+
+    The same people as the member pages with staff allowed (``MemberRequiredMixin``).
+    """
+    return bool(user.member_id) or user.is_staff
+
+
 def panels_for(request: HttpRequest) -> list[Panel]:
     """The cards the person signed in sees, in order; a provider answering None adds none."""
     answers = (provider(request) for provider in _providers.values())

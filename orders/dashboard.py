@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from alliance.dashboard import Panel, register
+from alliance.dashboard import Panel, member_or_staff, register
 from orders import selectors
 from orders.models import Order
 from orders.views import may_order
@@ -28,7 +28,7 @@ def _status_rows(counts: dict[str, int]) -> list[dict]:
 @register
 def orders_panel(request) -> Panel | None:
     user = request.user
-    if user.member_id is None and not user.is_staff:
+    if not member_or_staff(user):
         return None
     counts = selectors.order_counts_by_status(member=user.member, is_staff=user.is_staff)
     statuses = _status_rows(counts)

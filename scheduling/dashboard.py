@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from alliance.dashboard import Panel, register
+from alliance.dashboard import Panel, member_or_staff, register
 from scheduling import board
 
 DEPARTURES_SHOWN = 5
@@ -12,7 +12,7 @@ DEPARTURES_SHOWN = 5
 def departures_panel(request) -> Panel | None:
     user = request.user
     # Trip times are open to every active member and to staff, as on the schedule board.
-    if user.member_id is None and not user.is_staff:
+    if not member_or_staff(user):
         return None
     return Panel(
         key="departures",

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from alliance.dashboard import Panel, register
+from alliance.dashboard import Panel, member_or_staff, register
 from orders.models import Shipment
 from tracking.portal import selectors
 
@@ -25,7 +25,7 @@ def _list_url(**filters) -> str:
 @register
 def shipments_panel(request) -> Panel | None:
     user = request.user
-    if user.member_id is None and not user.is_staff:
+    if not member_or_staff(user):
         return None
     scope = {"member": user.member, "is_staff": user.is_staff}
     figures = selectors.shipment_figures(**scope, within=ARRIVING_WITHIN)
