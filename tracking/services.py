@@ -2,13 +2,13 @@
 
 Storing is one INSERT for a whole batch. The poster's ``event_id`` is unique per
 member in the database, so a retry or a concurrent duplicate inserts nothing and
-gets the stored event back. Applying is queued only after the commit; if the
+gets the stored event back. Applying is queued only after the commit
+(``tracking.dispatch``); if the
 broker cannot take it, the event is stored all the same and the sweeper
 (``tracking.tasks.sweep_unapplied_events``) applies it later.
 """
 
 import json
-import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,11 +18,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from config.observability import metrics
+from tracking import dispatch
 from tracking.models import TrackingEvent
 
-logger = logging.getLogger(__name__)
-
-APPLY_CHUNK = 200
 COLUMNS = [
     ("member_id", "bigint"),
     ("posted_by_id", "bigint"),
@@ -52,19 +50,6 @@ class Stored:
     id: int
     external_id: str
     created: bool
-
-
-def _enqueue(event_ids: list[int]) -> None:
-    from tracking import tasks
-
-    for start in range(0, len(event_ids), APPLY_CHUNK):
-        chunk = event_ids[start : start + APPLY_CHUNK]
-        try:
-            # No publish retries: a request must not hang on a broker that is down.
-            tasks.apply_events.apply_async(kwargs={"event_ids": chunk}, retry=False)
-        except Exception:
-            logger.warning("broker unavailable; %s events left to the sweeper", len(chunk))
-            return
 
 
 def events_record(*, member, user, source: str, events: list[dict]) -> list[Stored]:
@@ -129,7 +114,7 @@ def events_record(*, member, user, source: str, events: list[dict]) -> list[Stor
     if new_ids:
         # Counted once stored for good (a caller's transaction may still roll back).
         transaction.on_commit(partial(metrics.EVENTS_STORED.inc, len(new_ids)), robust=True)
-        transaction.on_commit(partial(_enqueue, new_ids), robust=True)
+        transaction.on_commit(partial(dispatch.send, new_ids), robust=True)
     return result
 
 

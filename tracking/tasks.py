@@ -26,12 +26,13 @@ def sweep_unapplied_events(*, older_than_seconds: float = SWEEP_AFTER.total_seco
     merely still queued are left to it.
     """
     from tracking.apply import events_apply
+    from tracking.dispatch import APPLY_CHUNK
     from tracking.services import unapplied_event_ids
 
     applied = 0
     ids = unapplied_event_ids(older_than=timezone.now() - timedelta(seconds=older_than_seconds))
-    for start in range(0, len(ids), 200):
-        applied += events_apply(event_ids=ids[start : start + 200])
+    for start in range(0, len(ids), APPLY_CHUNK):
+        applied += events_apply(event_ids=ids[start : start + APPLY_CHUNK])
     return applied
 
 

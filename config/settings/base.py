@@ -276,6 +276,9 @@ OPERATION_INDEX_BASE_WEEK = env("OPERATION_INDEX_BASE_WEEK", default="") or None
 TRACKING_EVENT_MAX_BYTES = 64 * 1024
 TRACKING_BULK_MAX_BYTES = 2 * 1024 * 1024
 TRACKING_PHOTO_MAX_BYTES = 1024 * 1024
+# Seconds a web process gathers the ids of events it stored before publishing them as one
+# task (tracking/dispatch.py); 0 publishes each request's events as it commits.
+TRACKING_PUBLISH_WINDOW = env.float("TRACKING_PUBLISH_WINDOW", default=0.05)
 # Days after delivery before an order closes by itself (claims and invoices settle meanwhile).
 ORDER_SETTLING_DAYS = env.int("ORDER_SETTLING_DAYS", default=14)
 # How long a create request's Idempotency-Key is remembered.

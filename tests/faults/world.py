@@ -209,8 +209,8 @@ def reference(world: dict, made: list[dict], prefixes: list[int]) -> dict[int, d
     from django.test import Client
 
     from tracking.apply import events_apply
+    from tracking.dispatch import APPLY_CHUNK
     from tracking.models import TrackingEvent
-    from tracking.services import APPLY_CHUNK
 
     client = Client(HTTP_AUTHORIZATION=f"Api-Key {world['api_key']}", HTTP_HOST="127.0.0.1")
     states = {}
