@@ -30,6 +30,18 @@ def queued_batches(redis_url: str, queue: str) -> list[list[int]]:
     return batches
 
 
+def trip_poster(network, trips, carrier):
+    """A journey, and a function posting an event of its trip as the carrier (a departure)."""
+    j = journey(network, trips)
+    api = carrier_client(carrier)
+
+    def post(**fields):
+        body = {**departure(network), **fields}
+        return api.post(f"/api/v1/trips/{j.trip.pk}/events/", body, format="json")
+
+    return j, post
+
+
 @pytest.fixture
 def queue(redis_url):
     name = f"test-dispatch-{uuid.uuid4().hex[:12]}"
@@ -41,20 +53,13 @@ def test_a_burst_of_single_posts_goes_to_the_workers_as_one_task(
     settings, redis_url, queue, network, carrier, trips, tariff
 ):
     settings.TRACKING_PUBLISH_WINDOW = 3.0
-    j = journey(network, trips)
-    api = carrier_client(carrier)
-    url = f"/api/v1/trips/{j.trip.pk}/events/"
+    _journey, post = trip_poster(network, trips, carrier)
     with celery_broker(redis_url, task_always_eager=False, task_default_queue=queue):
-        first = api.post(url, departure(network), format="json")
+        first = post()
         assert first.status_code == 201
         # After a quiet spell, the first event goes out at once.
         assert wait_for(lambda: len(queued_batches(redis_url, queue)) == 1, timeout=10)
-        burst = [
-            api.post(
-                url, {**departure(network), "code": "note", "occurred_at": at(0.2)}, format="json"
-            )
-            for _ in range(4)
-        ]
+        burst = [post(code="note", occurred_at=at(0.2)) for _ in range(4)]
         assert [response.status_code for response in burst] == [201] * 4
         assert len(queued_batches(redis_url, queue)) == 1, "the burst was not held"
         assert wait_for(lambda: len(queued_batches(redis_url, queue)) == 2, timeout=10)
@@ -69,18 +74,15 @@ def test_events_gathered_in_a_window_are_all_applied(
     settings, redis_url, tmp_path, network, carrier, trips, tariff
 ):
     settings.TRACKING_PUBLISH_WINDOW = 0.5
-    j = journey(network, trips)
-    api = carrier_client(carrier)
+    j, post = trip_poster(network, trips, carrier)
     queue = f"test-{uuid.uuid4().hex[:12]}"
     with worker_process(redis_url, queue, mail_dir=tmp_path):
-        ids = [
-            api.post(f"/api/v1/trips/{j.trip.pk}/events/", body, format="json").json()["id"]
-            for body in (
-                departure(network),
-                {**departure(network), "code": "note", "occurred_at": at(0.4)},
-                {**departure(network), "code": "note", "occurred_at": at(0.3)},
-            )
+        responses = [
+            post(),
+            post(code="note", occurred_at=at(0.4)),
+            post(code="note", occurred_at=at(0.3)),
         ]
+        ids = [response.json()["id"] for response in responses]
         events = list(TrackingEvent.objects.filter(pk__in=ids))
         assert len(events) == 3
         for event in events:
