@@ -3,9 +3,9 @@
 Storing is one INSERT for a whole batch. The poster's ``event_id`` is unique per
 member in the database, so a retry or a concurrent duplicate inserts nothing and
 gets the stored event back. Applying is queued only after the commit
-(``tracking.dispatch``); if the
-broker cannot take it, the event is stored all the same and the sweeper
-(``tracking.tasks.sweep_unapplied_events``) applies it later.
+(``tracking.dispatch``); if the broker cannot take it, the event is stored all
+the same and the sweeper (``tracking.tasks.sweep_unapplied_events``) applies it
+later.
 """
 
 import json
