@@ -83,45 +83,18 @@ class Scope:
     location_trips: dict[int, TripInfo] = field(default_factory=dict)
 
 
-# The poster's whole scope in one statement: it runs on every event post, and composing
-# five ORM queries cost several times what PostgreSQL spends answering them. Staff see
-# everything; a member sees trips of lines it operates, and shipments it placed or carries.
+# The poster's whole scope in one call: it runs on every event post. Staff see everything;
+# a member sees trips of lines it operates, and shipments it placed or carries. The
+# statement is a database function (migration tracking 0006) so that PostgreSQL plans it
+# once per connection rather than on every post.
 SCOPE_SQL = """
-WITH
-  allowed_trip AS (
-    SELECT t.id, t.created_at FROM scheduling_trip t
-     WHERE t.id = ANY(%(trip_ids)s)
-       AND (%(staff)s OR EXISTS (SELECT 1 FROM scheduling_line_carriers c
-                                  WHERE c.line_id = t.line_id AND c.member_id = %(member)s))),
-  allowed_shipment AS (
-    SELECT s.id, s.tracking_number, s.created_at, b.trip_id, o.origin_id, o.destination_id
-      FROM orders_shipment s
-      JOIN orders_order o ON o.id = s.order_id
-      LEFT JOIN scheduling_booking b ON b.id = s.booking_id
-      LEFT JOIN scheduling_trip bt ON bt.id = b.trip_id
-     WHERE s.tracking_number = ANY(%(numbers)s)
-       AND (%(staff)s OR o.member_id = %(member)s
-            OR EXISTS (SELECT 1 FROM scheduling_line_carriers c
-                        WHERE c.line_id = bt.line_id AND c.member_id = %(member)s))),
-  stop_trip AS (
-    SELECT id FROM allowed_trip
-     UNION SELECT trip_id FROM allowed_shipment WHERE trip_id IS NOT NULL)
-SELECT 'trip', id, created_at, NULL::text, NULL::bigint FROM allowed_trip
-UNION ALL
-SELECT 'shipment', id, created_at, tracking_number, trip_id FROM allowed_shipment
-UNION ALL
-SELECT 'end', id, NULL, tracking_number, unnest(ARRAY[origin_id, destination_id])
-  FROM allowed_shipment WHERE trip_id IS NULL
-UNION ALL
-SELECT 'place', id, NULL, unlocode, NULL FROM scheduling_location
- WHERE unlocode = ANY(%(codes)s) OR id = ANY(%(ids)s)
-UNION ALL
-SELECT 'stop_trip', t.id, t.created_at, NULL, NULL FROM scheduling_trip t
- WHERE t.id IN (SELECT id FROM stop_trip)
-UNION ALL
-SELECT 'stop', s.trip_id, NULL, s.location_id::text, s.sequence FROM scheduling_tripstop s
- WHERE s.trip_id IN (SELECT id FROM stop_trip)
+SELECT scope_kind, scope_id, scope_created, scope_text, scope_number
+  FROM tracking_event_scope(%(trip_ids)s::bigint[], %(staff)s, %(member)s::bigint,
+                            %(numbers)s::text[], %(codes)s::text[], %(ids)s::bigint[])
 """
+
+
+BIGINT = 2**63
 
 
 def load_scope(*, member, is_staff: bool, trip_ids, tracking_numbers, location_refs) -> Scope:
@@ -133,7 +106,10 @@ def load_scope(*, member, is_staff: bool, trip_ids, tracking_numbers, location_r
             {
                 "staff": is_staff,
                 "member": getattr(member, "pk", None),
-                "trip_ids": [t for t in trip_ids if trip_id_of(t) is not None],
+                # An id past bigint names no trip (and would fail the cast).
+                "trip_ids": [
+                    t for t in trip_ids if trip_id_of(t) is not None and -BIGINT < t < BIGINT
+                ],
                 "numbers": list(tracking_numbers),
                 "codes": [ref.upper() for ref in refs if not is_location_id(ref)],
                 "ids": [int(ref) for ref in refs if is_location_id(ref)],

@@ -24,8 +24,9 @@ DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Parameters are bound on the server, and a statement a connection has run this many times is
-# prepared: PostgreSQL then stops parsing and planning it on every run (the event scope and
-# the public tracking statements cost more to plan than to run). A pooler in transaction mode
+# prepared: PostgreSQL then stops parsing it on every run, and plans it afresh only where a
+# plan made for the values at hand looks worth it (the event scope, which never is, is a
+# database function that keeps one plan: migration tracking 0006). A pooler in transaction mode
 # must keep prepared statements per client (PgBouncer 1.21+, max_prepared_statements); 0
 # turns preparing off.
 DATABASE_PREPARE_THRESHOLD = env.int("DATABASE_PREPARE_THRESHOLD", default=5)

@@ -387,6 +387,16 @@ def test_bulk_refuses_a_trip_that_is_not_a_number_per_item(api, network, trip_un
     assert TrackingEvent.objects.count() == 1
 
 
+def test_a_trip_id_past_what_the_database_holds_is_not_found_per_item(api, network, trip_under_way):
+    good = {**trip_event("departed_origin", network.chongqing, 0.9), "trip": trip_under_way.trip.pk}
+    huge = {**trip_event("note", network.chongqing, 0.8, event_id="t-1"), "trip": 10**20}
+    response = api.post("/api/v1/events/bulk/", {"events": [huge, good]}, format="json")
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [r["result"] for r in results] == ["error", "created"]
+    assert "No trip you operate" in results[0]["errors"]["trip"][0]
+
+
 def test_a_tracking_number_with_a_nul_is_not_found_rather_than_a_server_error(api):
     single = api.post(
         "/api/v1/shipments/LA%00/events/",
