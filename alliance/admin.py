@@ -234,6 +234,11 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # keys are created by members, who alone see the secret
 
+    def has_delete_permission(self, request, obj=None):
+        # Revoked, not deleted: the revocation is audited and reaches every process at once
+        # (``alliance.api.key_cache``); the key's row stays for the record.
+        return False
+
     @admin.action(permissions=["change"], description=gettext_lazy("Revoke the selected API keys"))
     def revoke(self, request, queryset):
         run_for_each(

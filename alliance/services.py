@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliance import languages, tasks
+from alliance.api import key_cache
 from alliance.constants import ApiScope, UserRole
 from alliance.exceptions import (
     DuplicateApplication,
@@ -205,6 +206,7 @@ def member_suspend(*, member: Member, actor: User, reason: str) -> Member:
     member.suspension_reason = reason
     member.save(update_fields=["status", "suspension_reason"])
     _audit(MembershipEvent.Action.MEMBER_SUSPENDED, actor=actor, member=member, reason=reason)
+    key_cache.forget_keys()
     return member
 
 
@@ -217,6 +219,7 @@ def member_reactivate(*, member: Member, actor: User) -> Member:
     member.suspension_reason = ""
     member.save(update_fields=["status", "suspension_reason"])
     _audit(MembershipEvent.Action.MEMBER_REACTIVATED, actor=actor, member=member)
+    key_cache.forget_keys()
     return member
 
 
@@ -439,6 +442,7 @@ def api_key_revoke(*, api_key: ApiKey, actor: User) -> ApiKey:
     api_key.revoked_at = timezone.now()
     api_key.revoked_by = actor
     api_key.save(update_fields=["revoked_at", "revoked_by"])
+    key_cache.forget_keys()
     _audit(
         MembershipEvent.Action.API_KEY_REVOKED,
         actor=actor,

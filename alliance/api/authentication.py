@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
-from alliance import selectors, services
-from alliance.api import key_failures
+from alliance import services
+from alliance.api import key_cache, key_failures
 from alliance.models import ApiKey, Member
 
 KEYWORD = "Api-Key"
@@ -40,14 +40,19 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         # signed-in person may be behind a proxy's Basic auth, and the session decides.
         if not header or header[0].lower() != KEYWORD.lower():
             return None
-        key_failures.refuse_if_blocked(request)
+        caller = key_cache.caller_state(request)
+        key_failures.refuse_if_blocked(request, caller.failures)
         if len(header) != 2:
             key_failures.record_failure(request)
             raise exceptions.AuthenticationFailed(
                 _("Send the key as 'Authorization: Api-Key <key>', with nothing else.")
             )
         parts = services.split_api_key(header[1])
-        api_key = selectors.api_key_by_prefix(prefix=parts[0]) if parts else None
+        api_key = (
+            key_cache.api_key_by_prefix(prefix=parts[0], generation=caller.generation)
+            if parts
+            else None
+        )
         if api_key is None or not services.api_key_matches(api_key, header[1]):
             key_failures.record_failure(request)
             raise exceptions.AuthenticationFailed(

@@ -4,9 +4,10 @@ A key carries 256 random bits, so guessing one is hopeless anyway; the limit kee
 a scanner from burning CPU and database lookups on it, and it keeps the prefix
 (the first 8 characters, visible on the keys page) from being confirmed by timing
 over millions of tries. Only failures count: a valid key's request costs one cache
-read. Once an address reaches ``API_KEY_FAILURE_RATE`` failures in a window, every
-``Api-Key`` request from it is refused with 429 until the window ends, a right key
-included (otherwise a guesser could still tell a hit). Other addresses are unaffected.
+read, which ``key_cache`` shares with the keys' generation. Once an address reaches
+``API_KEY_FAILURE_RATE`` failures in a window, every ``Api-Key`` request from it is
+refused with 429 until the window ends, a right key included (otherwise a guesser could
+still tell a hit). Other addresses are unaffected.
 """
 
 import logging
@@ -38,15 +39,14 @@ def _window(request) -> tuple[str, int, float, int]:
     return key, allowed, (window + 1) * duration - now, duration
 
 
-def refuse_if_blocked(request) -> None:
-    key, allowed, left, _duration = _window(request)
-    try:
-        failures = cache.get(key) or 0
-    except (RedisError, OSError) as error:
-        # The counters' cache is down: carriers' keys keep working rather than every
-        # request failing; the limit resumes when the cache is back.
-        logger.warning("API key failures not checked, cache unavailable: %s", error)
-        return
+def counter_key(request) -> str:
+    """The cache key of the address's failures in the current window."""
+    return _window(request)[0]
+
+
+def refuse_if_blocked(request, failures: int) -> None:
+    """Refuse the request if its address had too many failures (read by ``key_cache``)."""
+    _key, allowed, left, _duration = _window(request)
     if failures >= allowed:
         raise TooManyKeyFailures(wait=left)
 

@@ -1,9 +1,10 @@
 import pytest
 from django.core import mail
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from alliance.models import Member, MembershipApplication, MembershipEvent
-from tests.factories import MemberFactory, submit_application
+from tests.factories import MemberFactory, api_key_for, submit_application
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +112,22 @@ def test_admin_suspend_member_requires_reason(client, staff):
     )
     member.refresh_from_db()
     assert member.status == Member.Status.SUSPENDED and member.suspension_reason == "Fraud"
+
+
+def test_admin_revokes_api_keys_and_never_deletes_them(client, staff):
+    api_key, raw = api_key_for(MemberFactory())
+    keyed = APIClient()
+    keyed.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    assert keyed.get("/api/v1/members/me/").status_code == 200
+    client.force_login(staff)
+
+    deleting = client.get(reverse("admin:alliance_apikey_delete", args=[api_key.pk]))
+    revoking = client.post(
+        reverse("admin:alliance_apikey_changelist"),
+        {"action": "revoke", "_selected_action": [api_key.pk]},
+        follow=True,
+    )
+
+    assert deleting.status_code == 403
+    assert "1 API key(s) revoked." in revoking.content.decode()
+    assert keyed.get("/api/v1/members/me/").status_code == 401

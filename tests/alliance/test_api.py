@@ -102,9 +102,11 @@ def test_unknown_or_malformed_api_key_is_refused_with_401():
 
 def test_revoked_api_key_stops_working(member):
     api_key, raw = api_key_for(member)
+    client = key_client(raw)
+    assert [client.get("/api/v1/members/me/").status_code for _ in range(3)] == [200] * 3
     services.api_key_revoke(api_key=api_key, actor=api_key.created_by)
 
-    response = key_client(raw).get("/api/v1/members/me/")
+    response = client.get("/api/v1/members/me/")
 
     assert response.status_code == 401
     assert "revoked" in response.json()["error"]["message"]
@@ -112,9 +114,11 @@ def test_revoked_api_key_stops_working(member):
 
 def test_suspended_members_api_keys_stop_working_with_a_clear_message(member, staff):
     _key, raw = api_key_for(member)
+    client = key_client(raw)
+    assert [client.get("/api/v1/members/me/").status_code for _ in range(3)] == [200] * 3
     services.member_suspend(member=member, actor=staff, reason="Unpaid fees")
 
-    response = key_client(raw).get("/api/v1/members/me/")
+    response = client.get("/api/v1/members/me/")
 
     assert response.status_code == 401
     assert "suspended" in response.json()["error"]["message"]
