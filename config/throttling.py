@@ -3,15 +3,17 @@
 DRF's own rate throttles keep the time of every request in the window as a list,
 read, trimmed and written back whole on each request: at 6,000 requests an hour
 that is a list of thousands of timestamps pickled through the cache every time.
-Here each window is one counter the cache increments. The price is the usual
-one of fixed windows: a caller may fit up to twice the rate into the seconds
-either side of a window's edge.
+Here each window is one counter the cache increments, in one round trip. The
+price is the usual one of fixed windows: a caller may fit up to twice the rate
+into the seconds either side of a window's edge.
 """
 
 import logging
 
 from redis import RedisError
 from rest_framework import throttling
+
+from config.cache import count_in_window
 
 logger = logging.getLogger(__name__)
 
@@ -28,12 +30,8 @@ class FixedWindowMixin:
         now = self.timer()
         window = int(now // self.duration)
         self.retry_after = (window + 1) * self.duration - now
-        key = f"{self.key}:{window}"
         try:
-            try:
-                count = self.cache.incr(key)
-            except ValueError:  # the window's first request, or its counter expired meanwhile
-                count = 1 if self.cache.add(key, 1, self.duration + 1) else self.cache.incr(key)
+            count = count_in_window(self.cache, f"{self.key}:{window}", self.duration + 1)
         except (RedisError, OSError) as error:
             # The counters' cache is down: the request goes through uncounted rather than
             # failing (carriers' events must keep being accepted while Redis is away).

@@ -20,6 +20,7 @@ from redis.exceptions import RedisError
 from rest_framework import exceptions
 from rest_framework.throttling import SimpleRateThrottle
 
+from config.cache import count_in_window
 from config.client_address import client_key
 
 logger = logging.getLogger(__name__)
@@ -54,10 +55,6 @@ def refuse_if_blocked(request, failures: int) -> None:
 def record_failure(request) -> None:
     key, _allowed, _left, duration = _window(request)
     try:
-        try:
-            cache.incr(key)
-        except ValueError:  # the window's first failure, or its counter expired meanwhile
-            if not cache.add(key, 1, duration + 1):
-                cache.incr(key)
+        count_in_window(cache, key, duration + 1)
     except (RedisError, OSError) as error:
         logger.warning("API key failure not counted, cache unavailable: %s", error)

@@ -149,3 +149,18 @@ def test_a_reactivated_members_keys_work_again_at_once(shared_cache, staff):
     services.member_reactivate(member=member, actor=staff)
 
     assert client.get("/api/v1/members/me/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_address_past_its_wrong_keys_is_refused_even_with_a_kept_key(shared_cache, settings):
+    settings.API_KEY_FAILURE_RATE = "3/m"
+    _key, raw = api_key_for(MemberFactory())
+    client = key_client(raw)
+    assert [client.get("/api/v1/members/me/").status_code for _ in range(3)] == [200] * 3
+
+    wrong = [key_client(raw[:-6] + "wrong1").get("/api/v1/members/me/") for _ in range(3)]
+    refused = client.get("/api/v1/members/me/")
+
+    assert [response.status_code for response in wrong] == [401] * 3
+    assert refused.status_code == 429
+    assert "Too many requests with a wrong API key" in refused.json()["error"]["message"]

@@ -7,6 +7,7 @@ from django.core.cache import caches
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
+from config.cache import count_in_window
 from config.throttling import UserRateThrottle
 from tests.factories import MemberFactory, api_key_for
 
@@ -75,3 +76,13 @@ def test_requests_go_through_uncounted_while_the_cache_is_down(settings, monkeyp
 
     assert answers == [200] * 5
     assert "rate limit not counted, cache unavailable" in caplog.text
+
+
+def test_a_windows_counter_counts_on_and_is_gone_when_the_window_ends(redis_cache):
+    counts = [count_in_window(redis_cache, "calls", 30) for _ in range(3)]
+    client = redis_cache._cache.get_client(write=True)
+    key = redis_cache.make_and_validate_key("calls")
+
+    assert counts == [1, 2, 3]
+    assert redis_cache.get("calls") == 3  # readable through the cache as any value
+    assert 0 < client.ttl(key) <= 30
