@@ -30,9 +30,10 @@ def new_tracking_number() -> str:
 
 
 def normalise(value: str) -> str:
-    """What people type or scan: any case, with spaces or dashes (and no NUL, which
-    PostgreSQL cannot compare)."""
-    return "".join(value.split()).replace("-", "").replace("\x00", "").upper()
+    """What people type or scan: any case, with spaces or dashes (and none of what PostgreSQL
+    cannot compare: NUL, or half a surrogate pair)."""
+    text = "".join(value.split()).replace("-", "").replace("\x00", "").upper()
+    return text.encode(errors="ignore").decode()
 
 
 def is_valid_tracking_number(value: str) -> bool:

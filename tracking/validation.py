@@ -144,7 +144,7 @@ def load_scope(*, member, is_staff: bool, trip_ids, tracking_numbers, location_r
 def location_ref(value) -> str:
     """A place as posted (UN/LOCODE in any case and spacing, or an id), as the scope keys it;
     "" (no place has it) for text PostgreSQL cannot hold."""
-    if value is None or "\x00" in str(value):
+    if value is None or not _storable_text(str(value)):
         return ""
     return str(value).strip().upper().replace(" ", "")
 
@@ -166,8 +166,15 @@ class Invalid(Exception):
 
 
 def _storable_text(value) -> bool:
-    """Text PostgreSQL can hold: a NUL character would fail the INSERT (a server error)."""
-    return isinstance(value, str) and "\x00" not in value
+    """Text PostgreSQL can hold: a NUL character, or half a surrogate pair (JSON's "\\ud800"),
+    would fail the statement (a server error)."""
+    if not isinstance(value, str) or "\x00" in value:
+        return False
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _text(raw, name: str, limit: int) -> str:
