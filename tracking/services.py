@@ -12,6 +12,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from functools import partial
 
 from django.db import connection, transaction
@@ -76,21 +77,18 @@ def events_record(*, member, user, source: str, events: list[dict]) -> list[Stor
         }
         for event in events
     ]
-    arrays = [[row.get(name) for row in rows] for name, _type in COLUMNS]
-    seals = [json.dumps(row.get("seal_numbers") or []) for row in rows]
     names = ", ".join(name for name, _type in COLUMNS)
-    unnest = ", ".join(f"%s::{kind}[]" for _name, kind in COLUMNS)
+    typed = ", ".join(f"{name} {kind}" for name, kind in COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             INSERT INTO tracking_trackingevent ({names}, seal_numbers, photo)
-            SELECT {names},
-                   ARRAY(SELECT jsonb_array_elements_text(seals::jsonb)), ''
-              FROM unnest({unnest}, %s::text[]) AS v({names}, seals)
+            SELECT {names}, ARRAY(SELECT json_array_elements_text(v.seal_numbers)), ''
+              FROM json_to_recordset(%s::json) AS v({typed}, seal_numbers json)
             ON CONFLICT (member_id, external_id) DO NOTHING
             RETURNING id, external_id
             """,  # noqa: S608 — column names are constants; values are parameters
-            [*arrays, seals],
+            [_as_json(rows)],
         )
         created = {external_id: pk for pk, external_id in cursor.fetchall()}
     result: list[Stored] = []
@@ -116,6 +114,29 @@ def events_record(*, member, user, source: str, events: list[dict]) -> list[Stor
         transaction.on_commit(partial(metrics.EVENTS_STORED.inc, len(new_ids)), robust=True)
         transaction.on_commit(partial(dispatch.send, new_ids), robust=True)
     return result
+
+
+def _as_json(rows: list[dict]) -> str:
+    """The rows as one JSON array for ``jsonb_to_recordset``: one parameter for any number of
+    events, where an array per column cost psycopg more to send than PostgreSQL to insert."""
+    return json.dumps(
+        [
+            {
+                **{name: row.get(name) for name, _type in COLUMNS},
+                "seal_numbers": row.get("seal_numbers") or [],
+            }
+            for row in rows
+        ],
+        default=_json_value,
+    )
+
+
+def _json_value(value):
+    if isinstance(value, datetime):
+        return value.isoformat()  # in full: Django's encoder would drop the microseconds
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not a column value")
 
 
 def event_attach_photo(*, event_id: int, name: str, content) -> None:
