@@ -797,7 +797,7 @@ def print_report(report: Report, *, args, history, load_seconds, database, **fig
     add(
         f"  machine: {os.cpu_count()} cores; PostgreSQL {database['version']}, shared_buffers "
         f"{database['shared_buffers']}; gunicorn {args.workers} sync workers, production "
-        "settings; load generator: Python processes, http.client, loopback"
+        "settings; load generator: Python processes, plain sockets, loopback"
     )
     add(f"  code: {database['code']}")
     sizes = database["sizes"]
