@@ -25,6 +25,10 @@ handler500 = "config.views.server_error"
 handler400 = "config.exceptions.bad_request"
 
 urlpatterns = [
+    # First: Django tries patterns in order, and carriers' event posts are the busiest path.
+    path("api/v1/", include("config.api_router")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", api_docs, name="api-docs"),
     path("", views.HomeView.as_view(), name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("metrics", metrics_view, name="metrics"),
@@ -68,9 +72,6 @@ urlpatterns = [
     path("webhooks/", include("tracking.notifications.urls")),
     path("notifications/", include("tracking.notifications.portal_urls")),
     path("operations/", include("tracking.operations.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", api_docs, name="api-docs"),
-    path("api/v1/", include("config.api_router")),
 ]
 
 # Under /api/ a missing route answers the API's JSON error shape, not an HTML page.
