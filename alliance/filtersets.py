@@ -3,6 +3,7 @@ from django.db.models import Q
 
 from alliance.constants import ALLIANCE_COUNTRIES, BusinessRole
 from alliance.models import Member
+from config.ordering import OrderingFilter
 
 
 class MemberFilterSet(django_filters.FilterSet):
@@ -11,6 +12,7 @@ class MemberFilterSet(django_filters.FilterSet):
     role = django_filters.ChoiceFilter(
         choices=BusinessRole.choices, method="has_role", label="Business role"
     )
+    ordering = OrderingFilter(fields=["legal_name", "country", "joined_at"])
 
     class Meta:
         model = Member

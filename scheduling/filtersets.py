@@ -1,6 +1,7 @@
 import django_filters
 from django.db.models import Exists, OuterRef, Q, Subquery
 
+from config.ordering import OrderingFilter
 from scheduling.models import (
     Booking,
     Line,
@@ -29,6 +30,7 @@ def _serves_in_order(model_stops, outer_field: str, origin, destination):
 
 class LocationFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Name, local name or UN/LOCODE")
+    ordering = OrderingFilter(fields=["name", "country", "kind"])
 
     class Meta:
         model = Location
@@ -68,6 +70,7 @@ class LineFilterSet(RouteFilterMixin, django_filters.FilterSet):
     service = django_filters.ChoiceFilter(
         choices=ServiceKind.choices, method="offers", label="Offers this service"
     )
+    ordering = OrderingFilter(fields=["code", "name", "corridor"])
 
     class Meta:
         model = Line
@@ -100,6 +103,7 @@ class TripFilterSet(RouteFilterMixin, django_filters.FilterSet):
     destination = django_filters.ModelChoiceFilter(
         queryset=Location.objects.all(), method="noop", label="…before this location (id)"
     )
+    ordering = OrderingFilter(fields=[("departure_at", "departure_at"), ("line__code", "line")])
 
     class Meta:
         model = Trip
@@ -113,6 +117,7 @@ class BookingFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Booking.Status.choices)
     trip = django_filters.NumberFilter(field_name="trip_id")
     reference = django_filters.CharFilter(lookup_expr="iexact")
+    ordering = OrderingFilter(fields=["created_at", "ready_date", "reference"])
 
     class Meta:
         model = Booking

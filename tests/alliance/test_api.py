@@ -64,6 +64,22 @@ def test_members_list_filters_by_country_role_and_search(member):
     assert names("q=nghi") == ["Huu Nghi Transport"]
 
 
+def test_members_list_orders_by_name_country_or_joining(member):
+    MemberFactory(country="VN", legal_name="Anh Duong Logistics")
+    MemberFactory(country="TH", legal_name="Zenith Freight")
+    _key, raw = api_key_for(member)
+    client = key_client(raw)
+
+    def names(ordering):
+        response = client.get(f"/api/v1/members/?ordering={ordering}")
+        return [row["legal_name"] for row in response.json()["results"]]
+
+    assert names("-legal_name")[0] == "Zenith Freight"
+    assert names("legal_name")[0] == "Anh Duong Logistics"
+    assert names("-joined_at")[:2] == ["Zenith Freight", "Anh Duong Logistics"]
+    assert client.get("/api/v1/members/?ordering=email").status_code == 400
+
+
 def test_members_list_refuses_unknown_filter_values(member):
     _key, raw = api_key_for(member)
 

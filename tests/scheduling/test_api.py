@@ -127,6 +127,58 @@ def test_trips_filter_by_line_dates_status_and_route(network, trips):
     assert cancelled["count"] == 0
 
 
+def test_trips_are_ordered_as_asked_latest_first(trips):
+    client = client_for(MemberFactory())
+
+    default = client.get("/api/v1/trips/").json()["results"]
+    latest_first = client.get("/api/v1/trips/?ordering=-departure_at").json()["results"]
+
+    assert [row["id"] for row in default] == [trip.pk for trip in trips]
+    assert [row["id"] for row in latest_first] == [trip.pk for trip in reversed(trips)]
+
+
+def test_trip_pages_in_a_chosen_order_neither_repeat_nor_skip_a_trip(network, carrier, trips):
+    # Two lines leave at the same instants: ordering by line leaves many ties to break.
+    other = make_line(network, carrier, code="CKG-HAN-B")
+    make_timetable(other)
+    services.trips_generate()
+    client = client_for(MemberFactory())
+    count = Trip.objects.count()
+
+    seen = []
+    for offset in range(0, count, 3):
+        page = client.get(f"/api/v1/trips/?ordering=line&limit=3&offset={offset}").json()
+        seen += [(row["line"], row["id"]) for row in page["results"]]
+
+    assert len(seen) == count
+    assert len({trip_id for _line, trip_id in seen}) == count
+    assert [line for line, _id in seen] == sorted(line for line, _id in seen)
+
+
+def test_an_ordering_a_list_does_not_offer_is_refused_by_name(trips):
+    client = client_for(MemberFactory())
+
+    response = client.get("/api/v1/trips/?ordering=-load_kg_pct")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["ordering"] == [
+        "Select a valid choice. -load_kg_pct is not one of the available choices."
+    ]
+
+
+def test_bookings_and_locations_order_by_their_offered_fields(network, carrier):
+    client = client_for(carrier)
+    for reference in ("PO-B", "PO-C", "PO-A"):
+        assert post_booking(client, network, reference=reference).status_code == 201
+
+    bookings = client.get("/api/v1/bookings/?ordering=-reference").json()["results"]
+    places = client.get("/api/v1/locations/?ordering=-name").json()["results"]
+
+    assert [row["reference"] for row in bookings] == ["PO-C", "PO-B", "PO-A"]
+    names = [row["name"] for row in places]
+    assert names == sorted(names, reverse=True) and len(names) > 1
+
+
 def test_trip_shows_local_times_and_load(network, trips):
     client = client_for(MemberFactory())
 
