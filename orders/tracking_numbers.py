@@ -17,6 +17,8 @@ import secrets
 
 from stdnum import luhn
 
+from config.text import what_postgresql_can_hold
+
 PREFIX = "LA"
 RANDOM_DIGITS = 13
 LENGTH = len(PREFIX) + RANDOM_DIGITS + 1
@@ -31,9 +33,8 @@ def new_tracking_number() -> str:
 
 def normalise(value: str) -> str:
     """What people type or scan: any case, with spaces or dashes (and none of what PostgreSQL
-    cannot compare: NUL, or half a surrogate pair)."""
-    text = "".join(value.split()).replace("-", "").replace("\x00", "").upper()
-    return text.encode(errors="ignore").decode()
+    cannot compare)."""
+    return what_postgresql_can_hold("".join(value.split()).replace("-", "").upper())
 
 
 def is_valid_tracking_number(value: str) -> bool:

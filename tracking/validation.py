@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from config.text import postgresql_can_hold
 from orders.constants import declaration_validator
 from orders.tracking_numbers import normalise
 from tracking.codes import (
@@ -166,15 +167,7 @@ class Invalid(Exception):
 
 
 def _storable_text(value) -> bool:
-    """Text PostgreSQL can hold: a NUL character, or half a surrogate pair (JSON's "\\ud800"),
-    would fail the statement (a server error)."""
-    if not isinstance(value, str) or "\x00" in value:
-        return False
-    try:
-        value.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
+    return isinstance(value, str) and postgresql_can_hold(value)
 
 
 def _text(raw, name: str, limit: int) -> str:
