@@ -176,12 +176,16 @@ def test_another_member_gets_404(shipment):
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+    # An error is the API's error object, not an EPCIS document: plain JSON says so.
+    assert response["Content-Type"] == "application/json"
 
 
 def test_a_key_without_the_orders_scope_is_refused(shipment, shipper):
     response = client_for(shipper, scopes=[ApiScope.TRIPS_READ]).get(url(shipment))
 
     assert response.status_code == 403
+    assert response["Content-Type"] == "application/json"
+    assert "orders:read" in response.json()["error"]["message"]
 
 
 def test_anonymous_callers_are_refused(shipment):
