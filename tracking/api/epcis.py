@@ -32,6 +32,13 @@ class ShipmentEpcisView(APIView):
     required_scopes = {"*": ApiScope.ORDERS_READ}
     renderer_classes = [JSONLDRenderer, JSONRenderer]
 
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        # An error is the API's error object, not an EPCIS document: sent as plain JSON.
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
     @extend_schema(
         responses={
             (200, "application/ld+json"): OpenApiTypes.OBJECT,
@@ -45,13 +52,6 @@ class ShipmentEpcisView(APIView):
             "under `<site>/epcis/` otherwise."
         ),
     )
-    def handle_exception(self, exc):
-        response = super().handle_exception(exc)
-        # An error is the API's error object, not an EPCIS document: sent as plain JSON.
-        self.request.accepted_renderer = JSONRenderer()
-        self.request.accepted_media_type = JSONRenderer.media_type
-        return response
-
     def get(self, request, tracking_number: str):
         tracking_number = normalise(tracking_number)
         user = request.user
