@@ -33,6 +33,7 @@ class TrackingEvent(models.Model):
         related_name="+",
         null=True,
         blank=True,
+        db_index=False,
     )
     posted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -41,6 +42,7 @@ class TrackingEvent(models.Model):
         related_name="+",
         null=True,
         blank=True,
+        db_index=False,
     )
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     external_id = models.CharField(_("event id"), max_length=100)
@@ -56,6 +58,7 @@ class TrackingEvent(models.Model):
         related_name="+",
         null=True,
         blank=True,
+        db_index=False,
     )
     stop_sequence = models.PositiveSmallIntegerField(_("stop"), null=True, blank=True)
     shipment = models.ForeignKey(
@@ -65,6 +68,7 @@ class TrackingEvent(models.Model):
         related_name="+",
         null=True,
         blank=True,
+        db_index=False,
     )
     location = models.ForeignKey(
         "scheduling.Location",
@@ -73,6 +77,7 @@ class TrackingEvent(models.Model):
         related_name="+",
         null=True,
         blank=True,
+        db_index=False,
     )
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
@@ -103,9 +108,24 @@ class TrackingEvent(models.Model):
                 name="%(app_label)s_%(class)s_about_something",
             ),
         ]
+        # Every index is written on every insert, so each must earn its place: the member's,
+        # the trip's and the shipment's single-column indexes Django would add are left out
+        # (the unique constraint and the two indexes below lead with those columns), and the
+        # person and place are indexed only where set (API posts have no person, most
+        # events no place): what deleting a user or a place needs, never written in vain.
         indexes = [
             models.Index(fields=["trip", "occurred_at"], name="tracking_event_trip_idx"),
             models.Index(fields=["shipment", "occurred_at"], name="tracking_event_shipment_idx"),
+            models.Index(
+                fields=["posted_by"],
+                name="tracking_event_posted_by_idx",
+                condition=Q(posted_by__isnull=False),
+            ),
+            models.Index(
+                fields=["location"],
+                name="tracking_event_location_idx",
+                condition=Q(location__isnull=False),
+            ),
             models.Index(
                 fields=["received_at"],
                 name="tracking_event_unapplied_idx",
@@ -125,8 +145,9 @@ class TimelineEntry(models.Model):
     """
 
     id = models.BigAutoField(primary_key=True)
+    # No index of its own: the timeline index and the unique constraint lead with it.
     shipment = models.ForeignKey(
-        "orders.Shipment", on_delete=models.CASCADE, related_name="timeline"
+        "orders.Shipment", on_delete=models.CASCADE, related_name="timeline", db_index=False
     )
     event = models.ForeignKey(TrackingEvent, on_delete=models.CASCADE, related_name="entries")
     code = models.CharField(_("code"), max_length=24, choices=Code.choices)
