@@ -23,6 +23,9 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Django's backend, with a health check that asks the server only when it has spoken.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "config.postgresql"
 # Parameters are bound on the server, and a statement a connection has run this many times is
 # prepared: PostgreSQL then stops parsing it on every run, and plans it afresh only where a
 # plan made for the values at hand looks worth it (the event scope, which never is, is a

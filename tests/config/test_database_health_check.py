@@ -1,0 +1,97 @@
+"""A kept database connection is checked before each request's first query, without a round
+trip unless the server has spoken (``config.postgresql``)."""
+
+import io
+import sys
+import time
+
+import psycopg
+import pytest
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import connection
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def kept_connection():
+    # As deployed (CONN_MAX_AGE): the test settings close a connection after each request.
+    connection.close()
+    connection.settings_dict["CONN_MAX_AGE"] = 60
+    yield
+    connection.settings_dict["CONN_MAX_AGE"] = 0
+    connection.close()
+
+
+def get(path: str) -> int:
+    """A request through the WSGI handler a server runs, with its request signals."""
+    answer = {}
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "127.0.0.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.url_scheme": "http",
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    response = WSGIHandler()(environ, lambda status, headers: answer.update(status=status))
+    b"".join(response)
+    response.close()
+    return int(answer["status"].split()[0])
+
+
+def another_session():
+    settings = connection.settings_dict
+    return psycopg.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        password=settings["PASSWORD"] or None,
+        host=settings["HOST"],
+        port=settings["PORT"] or None,
+        autocommit=True,
+    )
+
+
+def server_session_of_this_process() -> int:
+    return connection.connection.info.backend_pid
+
+
+def test_a_request_after_the_server_dropped_the_connection_is_served_on_a_new_one(
+    kept_connection,
+):
+    assert get("/healthz") == 200
+    dropped = server_session_of_this_process()
+    with another_session() as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [dropped])
+        while admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [dropped]).fetchone():
+            time.sleep(0.01)
+
+    assert get("/healthz") == 200  # not the 503 of a query on the dead connection
+    assert server_session_of_this_process() != dropped
+
+
+def test_a_connection_the_server_has_not_spoken_on_is_kept_without_asking(kept_connection):
+    assert get("/healthz") == 200
+    session = server_session_of_this_process()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 'the last statement'")
+
+    connection.health_check_done = False  # as at the start of a request
+    connection.close_if_health_check_failed()
+
+    with another_session() as admin:
+        (last,) = admin.execute(
+            "SELECT query FROM pg_stat_activity WHERE pid = %s", [session]
+        ).fetchone()
+    assert last == "SELECT 'the last statement'"  # no SELECT 1 was sent
+    assert server_session_of_this_process() == session
