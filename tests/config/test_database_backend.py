@@ -1,9 +1,11 @@
-"""A kept database connection is checked before each request's first query, without a round
-trip unless the server has spoken (``config.postgresql``)."""
+"""Our PostgreSQL backend (``config.postgresql``): a kept connection is checked before each
+request's first query without a round trip unless the server has spoken, and timestamps
+are read by psycopg's C parser with the values Django's own loader gives."""
 
 import io
 import sys
 import time
+from datetime import UTC, datetime, timedelta, timezone
 
 import psycopg
 import pytest
@@ -95,3 +97,24 @@ def test_a_connection_the_server_has_not_spoken_on_is_kept_without_asking(kept_c
         ).fetchone()
     assert last == "SELECT 'the last statement'"  # no SELECT 1 was sent
     assert server_session_of_this_process() == session
+
+
+@pytest.mark.parametrize(
+    "instant",
+    [
+        datetime(2026, 11, 24, 8, 30, 0, 123456, tzinfo=timezone(timedelta(hours=7))),
+        datetime(1969, 7, 20, 20, 17, 40, 1, tzinfo=UTC),
+        datetime(
+            2999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=-5, minutes=-30))
+        ),
+        datetime(1, 1, 1, tzinfo=UTC),
+    ],
+)
+def test_timestamps_come_back_as_the_same_instant_in_utc(instant):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::timestamptz, ARRAY[%s::timestamptz]", [instant, instant])
+        (single, in_array) = cursor.fetchone()
+
+    assert single == instant and in_array == [instant]
+    assert single.tzinfo is UTC and single.utcoffset() == timedelta(0)
+    assert single.isoformat() == instant.astimezone(UTC).isoformat()
