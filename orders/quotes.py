@@ -146,9 +146,25 @@ def quote(
         cargo=cargo,
     )
     options = []
+    # A line with tariffs in several currencies is one option per currency; its transit
+    # time and departures are the same for each, so they are looked up once per line.
+    per_line: dict[int, tuple[Decimal, list[Departure]]] = {}
     for tariff in tariffs:
         if currency and tariff.currency != currency:
             continue
+        if tariff.line_id not in per_line:
+            per_line[tariff.line_id] = (
+                transit_hours(line=tariff.line, origin=origin, destination=destination),
+                _departures(
+                    line=tariff.line,
+                    origin=origin,
+                    destination=destination,
+                    ready_date=ready_date,
+                    part=max(parts, key=lambda part: part.kg),
+                    service_kind=service_kind,
+                ),
+            )
+        hours, departures = per_line[tariff.line_id]
         # Each shipment is priced on its own, as it will be when the order is confirmed.
         prices = [
             pricing.price_for(
@@ -161,18 +177,9 @@ def quote(
                 line=tariff.line,
                 tariff=tariff,
                 price=pricing.combined(prices),
-                transit_hours=transit_hours(
-                    line=tariff.line, origin=origin, destination=destination
-                ),
+                transit_hours=hours,
                 shipments=len(parts),
-                departures=_departures(
-                    line=tariff.line,
-                    origin=origin,
-                    destination=destination,
-                    ready_date=ready_date,
-                    part=max(parts, key=lambda part: part.kg),
-                    service_kind=service_kind,
-                ),
+                departures=departures,
             )
         )
     options.sort(key=lambda option: (option.price.currency, option.price.total))

@@ -3,6 +3,8 @@ from decimal import Decimal
 
 import pytest
 import schemathesis
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -12,7 +14,7 @@ from orders import services
 from orders.models import Order, Shipment
 from scheduling.models import Booking
 from tests.factories import MemberFactory, StaffFactory, api_key_for
-from tests.orders.helpers import cargo, place_order
+from tests.orders.helpers import cargo, make_tariff, place_order
 
 pytestmark = pytest.mark.django_db
 
@@ -100,6 +102,32 @@ def test_quote_lists_lines_with_price_transit_and_departures(api, network, trips
     }
     assert option["departures"][0]["trip_id"] == trips[0].pk
     assert option["shipments"] == 1
+
+
+def test_a_line_priced_in_two_currencies_is_one_option_per_currency_looked_up_once(
+    api, network, line, trips, tariff, django_assert_max_num_queries
+):
+    one_kg = [{"package_count": 1, "gross_kg": "1000", "volume_m3": "1"}]
+    quote(api, network, cargo_lines=one_kg)  # the key is looked up once, then kept
+    with CaptureQueriesContext(connection) as one_currency:
+        assert quote(api, network, cargo_lines=one_kg).status_code == 200
+    make_tariff(
+        line,
+        currency="USD",
+        rate_per_kg=Decimal("0.17"),
+        rate_per_m3=Decimal("42"),
+        minimum_charge=Decimal("70"),
+    )
+
+    with django_assert_max_num_queries(len(one_currency)):
+        response = quote(api, network, cargo_lines=one_kg)
+    in_usd = quote(api, network, cargo_lines=one_kg, currency="USD").json()["options"]
+
+    options = response.json()["options"]
+    assert [option["price"]["currency"] for option in options] == ["CNY", "USD"]
+    assert options[0]["departures"] == options[1]["departures"] != []
+    assert options[0]["transit_hours"] == options[1]["transit_hours"] == "30.00"
+    assert [option["price"]["total"] for option in in_usd] == ["170.00"]
 
 
 def test_quote_refuses_bad_input_with_a_message_per_field(api, network, tariff):
