@@ -14,24 +14,34 @@ from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
 
 
-# The indexes Django named for the foreign keys, by the field they index.
-DROPPED = {
-    "posted_by": "tracking_trackingevent_posted_by_id_7f7856dc",
-    "location": "tracking_trackingevent_location_id_458e8c11",
-    "member": "tracking_trackingevent_member_id_e0231128",
-    "shipment": "tracking_trackingevent_shipment_id_d95ac563",
-    "trip": "tracking_trackingevent_trip_id_55611d66",
-}
-TARGETS = {
-    "posted_by": (settings.AUTH_USER_MODEL, "posted by"),
-    "location": ("scheduling.location", "place"),
-    "member": ("alliance.member", "posted by member"),
-    "shipment": ("orders.shipment", "shipment"),
-    "trip": ("scheduling.trip", "trip"),
-}
+def _indexed_where_set(field: str) -> AddIndexConcurrently:
+    return AddIndexConcurrently(
+        model_name="trackingevent",
+        index=models.Index(
+            condition=models.Q((f"{field}__isnull", False)),
+            fields=[field],
+            name=f"tracking_event_{field}_idx",
+        ),
+    )
 
 
-def _unindexed(to: str, verbose_name: str) -> models.ForeignKey:
+def _index_dropped(model: str, field: str, index: str, unindexed: models.ForeignKey):
+    """The field's own index dropped, the key itself left alone."""
+    return migrations.SeparateDatabaseAndState(
+        state_operations=[migrations.AlterField(model_name=model, name=field, field=unindexed)],
+        database_operations=[
+            migrations.RunSQL(
+                f'DROP INDEX CONCURRENTLY IF EXISTS "{index}"',
+                reverse_sql=(
+                    f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{index}" '
+                    f'ON "tracking_{model}" ("{field}_id")'
+                ),
+            )
+        ],
+    )
+
+
+def _event_key(to: str, verbose_name: str) -> models.ForeignKey:
     return models.ForeignKey(
         blank=True,
         db_index=False,
@@ -55,63 +65,48 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        AddIndexConcurrently(
-            model_name="trackingevent",
-            index=models.Index(
-                condition=models.Q(("posted_by__isnull", False)),
-                fields=["posted_by"],
-                name="tracking_event_posted_by_idx",
+        _indexed_where_set("posted_by"),
+        _indexed_where_set("location"),
+        # The indexes Django named for the foreign keys.
+        _index_dropped(
+            "trackingevent",
+            "posted_by",
+            "tracking_trackingevent_posted_by_id_7f7856dc",
+            _event_key(settings.AUTH_USER_MODEL, "posted by"),
+        ),
+        _index_dropped(
+            "trackingevent",
+            "location",
+            "tracking_trackingevent_location_id_458e8c11",
+            _event_key("scheduling.location", "place"),
+        ),
+        _index_dropped(
+            "trackingevent",
+            "member",
+            "tracking_trackingevent_member_id_e0231128",
+            _event_key("alliance.member", "posted by member"),
+        ),
+        _index_dropped(
+            "trackingevent",
+            "shipment",
+            "tracking_trackingevent_shipment_id_d95ac563",
+            _event_key("orders.shipment", "shipment"),
+        ),
+        _index_dropped(
+            "trackingevent",
+            "trip",
+            "tracking_trackingevent_trip_id_55611d66",
+            _event_key("scheduling.trip", "trip"),
+        ),
+        _index_dropped(
+            "timelineentry",
+            "shipment",
+            "tracking_timelineentry_shipment_id_e769c549",
+            models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="timeline",
+                to="orders.shipment",
             ),
-        ),
-        AddIndexConcurrently(
-            model_name="trackingevent",
-            index=models.Index(
-                condition=models.Q(("location__isnull", False)),
-                fields=["location"],
-                name="tracking_event_location_idx",
-            ),
-        ),
-        *(
-            migrations.SeparateDatabaseAndState(
-                state_operations=[
-                    migrations.AlterField(
-                        model_name="trackingevent", name=field, field=_unindexed(*TARGETS[field])
-                    )
-                ],
-                database_operations=[
-                    migrations.RunSQL(
-                        f'DROP INDEX CONCURRENTLY IF EXISTS "{index}"',
-                        reverse_sql=(
-                            f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{index}" '
-                            f'ON "tracking_trackingevent" ("{field}_id")'
-                        ),
-                    )
-                ],
-            )
-            for field, index in DROPPED.items()
-        ),
-        migrations.SeparateDatabaseAndState(
-            state_operations=[
-                migrations.AlterField(
-                    model_name="timelineentry",
-                    name="shipment",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="timeline",
-                        to="orders.shipment",
-                    ),
-                )
-            ],
-            database_operations=[
-                migrations.RunSQL(
-                    'DROP INDEX CONCURRENTLY IF EXISTS "tracking_timelineentry_shipment_id_e769c549"',
-                    reverse_sql=(
-                        'CREATE INDEX CONCURRENTLY IF NOT EXISTS '
-                        '"tracking_timelineentry_shipment_id_e769c549" '
-                        'ON "tracking_timelineentry" ("shipment_id")'
-                    ),
-                )
-            ],
         ),
     ]
