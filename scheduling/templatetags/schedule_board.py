@@ -56,6 +56,16 @@ def service_names(kinds) -> str:
 
 
 @register.filter
+def from_to(trip) -> str:
+    """Where a trip starts and ends, as the reader reads the places: 重庆 → Hanoi. A line's
+    name is the alliance's own text, in one language; its places have local names."""
+    stops = list(trip.stops.all())
+    if not stops:
+        return ""
+    return f"{place(stops[0].location)} → {place(stops[-1].location)}"
+
+
+@register.filter
 def place(location) -> str:
     """A place's name as the reader reads it: 重庆 for a Chinese reader, Chongqing otherwise."""
     if location is None:

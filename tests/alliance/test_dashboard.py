@@ -222,6 +222,21 @@ def test_dashboard_lists_the_next_departures_in_the_local_time_of_their_origin(
         assert f'href="{reverse("scheduling:trip", args=[trip.pk])}"' in page
     assert shown(trips[5].departure_at, SHANGHAI) not in page
     assert f'href="{reverse("scheduling:line", args=[trips[0].line.code])}"' in page
+    assert "Chongqing → Hanoi" in page
+
+
+def test_next_departures_name_their_places_in_the_readers_language(
+    client, member_admin, network, trips
+):
+    network.chongqing.local_name = "重庆"
+    network.chongqing.save()
+    member_admin.language = "zh-hans"
+    member_admin.save()
+
+    page = dashboard_of(client, member_admin)
+
+    assert "重庆 → Hanoi" in page  # Hanoi's own name is for Vietnamese readers
+    assert "Chongqing → Hanoi" not in page
 
 
 # --- Staff and people of no member ----------------------------------------------------------
