@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from alliance import services
+from tests.conftest import database_url_of
 from tests.factories import MemberFactory, api_key_for
 
 pytestmark = [pytest.mark.services]
@@ -65,11 +66,6 @@ def key_lookups(client: APIClient) -> tuple[int, int]:
     return response.status_code, len(lookups)
 
 
-def database_url() -> str:
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.mark.django_db
 def test_a_key_already_checked_costs_no_lookup(shared_cache):
     _key, raw = api_key_for(MemberFactory())
@@ -105,7 +101,7 @@ def test_a_key_revoked_by_another_process_is_refused_at_its_next_request(shared_
         env={
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
-            "DATABASE_URL": database_url(),
+            "DATABASE_URL": database_url_of(connection.settings_dict),
         },
         capture_output=True,
         text=True,
