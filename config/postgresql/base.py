@@ -1,14 +1,17 @@
 """Django's PostgreSQL backend, with two costs of every request taken out.
 
-*The health check asks only when the server has spoken.* With ``CONN_HEALTH_CHECKS``
-Django checks a kept connection with ``SELECT 1`` before the first query of every
-request: a round trip each time. A connection the server has dropped has something
-waiting on its socket: the server's last word (a restart or an administrator's terminate
-sends a FATAL message before closing) or the end of the stream. Between requests a
-healthy connection has nothing to read, as every result was read to the end; only a
-connection with something waiting is asked with ``SELECT 1``. A peer that vanished
-without a word (a host lost with its network) answers neither check quickly, so nothing
-is given up against ``SELECT 1``.
+*The health check asks only when it has to.* With ``CONN_HEALTH_CHECKS`` Django checks a
+kept connection with ``SELECT 1`` before the first query of every request: a round trip
+each time. A connection the server has dropped mostly has something waiting on its
+socket: the server's last word (a restart or an administrator's terminate sends a FATAL
+message before closing) or the end of the stream, while a healthy one in use has nothing
+to read between requests, as every result was read to the end. So a connection used in
+the last ``ASK_AFTER_IDLE`` seconds with nothing waiting is taken as it is; one with
+something waiting, or quiet for longer, is asked with ``SELECT 1`` as Django does. What
+this gives up: a peer gone without a word while requests keep coming (its address taken
+over by a standby, or its host restarted within those seconds) answers the next query with
+a reset, and that request gets the clean 503 with ``Retry-After`` (``config.exceptions``)
+that Django's check would have spared it; the connection is then replaced.
 
 *Timestamps are parsed in C.* Django reads ``timestamptz`` with a subclass of psycopg's
 pure-Python loader (to pin the zone it returns), about 3.5 µs a value where psycopg's
@@ -17,11 +20,12 @@ come back, aware and in UTC.
 """
 
 import select
+import time
 from datetime import UTC
 
 from django.db.backends.postgresql import base
 from psycopg import adapters
-from psycopg.adapt import Loader
+from psycopg.adapt import AdaptersMap, Loader
 from psycopg.pq import Format
 
 Database = base.Database
@@ -45,20 +49,25 @@ class UtcTimestamptzLoader(Loader):
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    ASK_AFTER_IDLE = 10.0  # seconds
+
+    _last_checked = float("-inf")
+
     def get_connection_params(self):
         params = super().get_connection_params()
         if self.timezone == UTC and "context" in params:
+            # A map of this connection's own: Django's template is cached and shared.
+            params["context"] = AdaptersMap(params["context"])
             params["context"].register_loader("timestamptz", UtcTimestamptzLoader)
         return params
 
     def close_if_health_check_failed(self):
-        if (
-            self.connection is not None
-            and self.health_check_enabled
-            and not self.health_check_done
-            and not self.pool
-            and not self._server_has_spoken()
-        ):
+        if self.connection is None or not self.health_check_enabled or self.health_check_done:
+            return
+        now = time.monotonic()
+        recently = now - self._last_checked < self.ASK_AFTER_IDLE
+        self._last_checked = now
+        if recently and not self.pool and not self._server_has_spoken():
             self.health_check_done = True
             return
         super().close_if_health_check_failed()

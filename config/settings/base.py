@@ -23,7 +23,8 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# Django's backend, with a health check that asks the server only when it has spoken.
+# Django's backend, with a health check that asks the server only when it has to, and
+# timestamps parsed in C (config/postgresql).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "config.postgresql"
 # Parameters are bound on the server, and a statement a connection has run this many times is

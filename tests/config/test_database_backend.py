@@ -11,6 +11,9 @@ import psycopg
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
+from psycopg.pq import Format
+
+from config.postgresql.base import TIMESTAMPTZ_OID, UtcTimestamptzLoader
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -68,10 +71,28 @@ def server_session_of_this_process() -> int:
     return connection.connection.info.backend_pid
 
 
+def in_use():
+    """Two requests on one kept connection: the second checks it, as requests keep coming."""
+    assert get("/healthz") == 200
+    assert get("/healthz") == 200
+
+
+def last_statement_of(session: int) -> str:
+    with another_session() as admin:
+        return admin.execute(
+            "SELECT query FROM pg_stat_activity WHERE pid = %s", [session]
+        ).fetchone()[0]
+
+
+def start_of_a_request():
+    connection.health_check_done = False
+    connection.close_if_health_check_failed()
+
+
 def test_a_request_after_the_server_dropped_the_connection_is_served_on_a_new_one(
     kept_connection,
 ):
-    assert get("/healthz") == 200
+    in_use()
     dropped = server_session_of_this_process()
     with another_session() as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", [dropped])
@@ -82,21 +103,39 @@ def test_a_request_after_the_server_dropped_the_connection_is_served_on_a_new_on
     assert server_session_of_this_process() != dropped
 
 
-def test_a_connection_the_server_has_not_spoken_on_is_kept_without_asking(kept_connection):
-    assert get("/healthz") == 200
+def test_a_connection_in_use_the_server_has_not_spoken_on_is_kept_without_asking(
+    kept_connection,
+):
+    in_use()
     session = server_session_of_this_process()
     with connection.cursor() as cursor:
         cursor.execute("SELECT 'the last statement'")
 
-    connection.health_check_done = False  # as at the start of a request
-    connection.close_if_health_check_failed()
+    start_of_a_request()
 
-    with another_session() as admin:
-        (last,) = admin.execute(
-            "SELECT query FROM pg_stat_activity WHERE pid = %s", [session]
-        ).fetchone()
-    assert last == "SELECT 'the last statement'"  # no SELECT 1 was sent
+    assert last_statement_of(session) == "SELECT 'the last statement'"  # no SELECT 1 sent
     assert server_session_of_this_process() == session
+
+
+def test_a_connection_quiet_for_a_while_is_asked_as_django_asks(kept_connection):
+    in_use()
+    session = server_session_of_this_process()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 'the last statement'")
+    connection._last_checked -= connection.ASK_AFTER_IDLE + 1  # as if it had been idle since
+
+    start_of_a_request()
+
+    assert last_statement_of(session) == "SELECT 1"
+    assert server_session_of_this_process() == session
+
+
+def test_timestamps_are_read_by_psycopgs_own_parser():
+    connection.ensure_connection()
+    loader = connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+
+    assert loader is UtcTimestamptzLoader
+    assert "psycopg_binary" in type(loader(TIMESTAMPTZ_OID)._parse.__self__).__module__
 
 
 @pytest.mark.parametrize(
