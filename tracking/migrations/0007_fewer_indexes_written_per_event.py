@@ -3,25 +3,40 @@ timeline entry (its shipment's index duplicated the timeline index).
 
 The partial indexes are built first and without blocking writes (``CONCURRENTLY``, so
 the migration is not atomic); the indexes they replace and those another index already
-covers are dropped after, concurrently too. Django's own way of dropping a foreign key's
+covers are dropped after, concurrently too. Every statement may run twice (``IF [NOT]
+EXISTS``), so a migration stopped half-way runs again; a ``CREATE INDEX CONCURRENTLY``
+that was interrupted leaves an invalid index, to be dropped by hand before that. Django's own way of dropping a foreign key's
 index would also drop and re-add the key itself, checking every stored event again under
 a lock; only the indexes change here, so the database side is plain SQL.
 """
 
 import django.db.models.deletion
 from django.conf import settings
-from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
 
 
-def _indexed_where_set(field: str) -> AddIndexConcurrently:
-    return AddIndexConcurrently(
-        model_name="trackingevent",
-        index=models.Index(
-            condition=models.Q((f"{field}__isnull", False)),
-            fields=[field],
-            name=f"tracking_event_{field}_idx",
-        ),
+def _indexed_where_set(field: str):
+    """An index of the rows where the field is set; ``IF NOT EXISTS`` so that the
+    migration, which is not atomic, can run again after failing half-way."""
+    name = f"tracking_event_{field}_idx"
+    return migrations.SeparateDatabaseAndState(
+        state_operations=[
+            migrations.AddIndex(
+                model_name="trackingevent",
+                index=models.Index(
+                    condition=models.Q((f"{field}__isnull", False)),
+                    fields=[field],
+                    name=name,
+                ),
+            )
+        ],
+        database_operations=[
+            migrations.RunSQL(
+                f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{name}" '
+                f'ON "tracking_trackingevent" ("{field}_id") WHERE "{field}_id" IS NOT NULL',
+                reverse_sql=f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"',
+            )
+        ],
     )
 
 
