@@ -4,7 +4,9 @@ from django.urls import include, path
 
 urlpatterns = [
     # Tracking first: Django tries patterns in order, and carriers' event posts are the
-    # busiest path; the apps' prefixes do not overlap, so the order changes nothing else.
+    # busiest path. Tracking's routes under trips/ and shipments/ differ from the other
+    # apps' there; tests/config/test_platform.py checks that every route still reaches
+    # its own view.
     path("", include("tracking.api.urls")),
     path("", include("alliance.api.urls")),
     path("", include("scheduling.api.urls")),

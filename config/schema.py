@@ -48,8 +48,12 @@ class AutoSchema(SpectacularAutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         for code in self._error_codes():
+            # Errors are the API's error object in JSON, whatever else the view renders.
             responses.setdefault(
-                str(code), self._get_response_for_code(error(code), str(code), direction=direction)
+                str(code),
+                self._get_response_for_code(
+                    error(code), str(code), media_types=["application/json"], direction=direction
+                ),
             )
         return dict(sorted(responses.items()))
 

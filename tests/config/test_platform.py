@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.urls import reverse
+from django.urls import get_resolver, resolve, reverse
 
 from tests.conftest import celery_broker
 
@@ -113,3 +113,24 @@ def test_openapi_schema_generates_without_warnings(tmp_path):
     text = target.read_text()
     assert "/api/v1/trips/{id}/legs/{sequence}/assign/" in text
     assert "/api/v1/bookings/{id}/reallocate/" in text
+
+
+def _api_routes(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if hasattr(pattern, "url_patterns"):
+            yield from _api_routes(pattern, route)
+        elif route.startswith("api/v1/") and pattern.name:
+            yield pattern
+
+
+def test_every_api_route_reaches_its_own_view_whatever_the_order_they_are_tried_in():
+    # Tracking's routes are tried first (config/api_router.py); none may shadow another's.
+    routes = list(_api_routes())
+    assert len(routes) > 30
+    for pattern in routes:
+        # "7" fits every converter and group of these routes (ids, codes, tracking numbers).
+        kwargs = {name: "7" for name in pattern.pattern.regex.groupindex if name != "format"}
+        path = reverse(pattern.name, kwargs=kwargs)
+        assert resolve(path).func == pattern.callback, (pattern.name, path)
