@@ -7,12 +7,11 @@ at the same hour) neither repeat nor skip a row.
 """
 
 import django_filters
-from django_filters.constants import EMPTY_VALUES
 
 
 class OrderingFilter(django_filters.OrderingFilter):
     def filter(self, queryset, value):
-        if value in EMPTY_VALUES:
+        ordering = [self.get_ordering_value(param) for param in value or [] if param]
+        if not ordering:  # absent, or only commas: the list's own order
             return queryset
-        ordering = [self.get_ordering_value(param) for param in value if param]
         return queryset.order_by(*ordering, "pk")

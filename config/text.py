@@ -13,6 +13,6 @@ def postgresql_can_hold(text: str) -> bool:
     return True
 
 
-def what_postgresql_can_hold(text: str) -> str:
+def without_what_postgresql_cannot_hold(text: str) -> str:
     """The text without the characters PostgreSQL cannot hold."""
     return text.replace("\x00", "").encode(errors="ignore").decode()

@@ -17,7 +17,7 @@ import secrets
 
 from stdnum import luhn
 
-from config.text import what_postgresql_can_hold
+from config.text import without_what_postgresql_cannot_hold
 
 PREFIX = "LA"
 RANDOM_DIGITS = 13
@@ -34,7 +34,7 @@ def new_tracking_number() -> str:
 def normalise(value: str) -> str:
     """What people type or scan: any case, with spaces or dashes (and none of what PostgreSQL
     cannot compare)."""
-    return what_postgresql_can_hold("".join(value.split()).replace("-", "").upper())
+    return without_what_postgresql_cannot_hold("".join(value.split()).replace("-", "").upper())
 
 
 def is_valid_tracking_number(value: str) -> bool:

@@ -107,10 +107,10 @@ def test_quote_lists_lines_with_price_transit_and_departures(api, network, trips
 def test_a_line_priced_in_two_currencies_is_one_option_per_currency_looked_up_once(
     api, network, line, trips, tariff, django_assert_max_num_queries
 ):
-    one_kg = [{"package_count": 1, "gross_kg": "1000", "volume_m3": "1"}]
-    quote(api, network, cargo_lines=one_kg)  # the key is looked up once, then kept
+    one_tonne = [{"package_count": 1, "gross_kg": "1000", "volume_m3": "1"}]
+    quote(api, network, cargo_lines=one_tonne)  # the key is looked up once, then kept
     with CaptureQueriesContext(connection) as one_currency:
-        assert quote(api, network, cargo_lines=one_kg).status_code == 200
+        assert quote(api, network, cargo_lines=one_tonne).status_code == 200
     make_tariff(
         line,
         currency="USD",
@@ -120,8 +120,8 @@ def test_a_line_priced_in_two_currencies_is_one_option_per_currency_looked_up_on
     )
 
     with django_assert_max_num_queries(len(one_currency)):
-        response = quote(api, network, cargo_lines=one_kg)
-    in_usd = quote(api, network, cargo_lines=one_kg, currency="USD").json()["options"]
+        response = quote(api, network, cargo_lines=one_tonne)
+    in_usd = quote(api, network, cargo_lines=one_tonne, currency="USD").json()["options"]
 
     options = response.json()["options"]
     assert [option["price"]["currency"] for option in options] == ["CNY", "USD"]
