@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+import redis
 from django.core.cache import caches
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
@@ -17,15 +18,20 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db]
 @pytest.fixture
 def redis_cache(settings, redis_url):
     """The production cache backend on the machine's Redis, under a prefix of this test's."""
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
     settings.CACHES = {
         "default": {
             "BACKEND": "config.cache.RedisCache",
             "LOCATION": redis_url,
-            "KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}",
+            "KEY_PREFIX": prefix,
         }
     }
     yield caches["default"]
-    caches["default"].clear()
+    # This test's keys only: the cache's clear() is a FLUSHDB, which would wipe the counters
+    # and queues of the tests running beside it on the same Redis.
+    server = redis.Redis.from_url(redis_url)
+    if kept := list(server.scan_iter(match=f"{prefix}:*")):
+        server.delete(*kept)
 
 
 def keyed_client(member) -> APIClient:
