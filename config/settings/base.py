@@ -56,7 +56,8 @@ INSTALLED_APPS = [
     "django_countries",
     "csp",
     "phonenumber_field",
-    "axes",
+    # django-axes, its admin section named for what it holds (config.admin_apps).
+    "config.admin_apps.SignInLockoutsConfig",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -393,7 +394,7 @@ RATELIMIT_IP_META_KEY = "config.client_address.client_key"
 # Sign-in lockout (django-axes): after LOGIN_FAILURE_LIMIT failures for one email from one
 # address, that combination is refused for LOGIN_COOLOFF_MINUTES (each further try starts
 # the wait again); a successful sign-in clears the count. Stored in the database, so every
-# web process sees the same count; staff unlock under "Axes" in the admin.
+# web process sees the same count; staff unlock under "Sign-in lockouts" in the admin.
 AXES_ENABLED = True
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)

@@ -165,6 +165,30 @@ def test_staff_unlock_from_the_admin(client, member_admin):
     assert sign_in(client, member_admin.email).status_code == 302
 
 
+@pytest.mark.parametrize(
+    ("language", "section", "column", "status"),
+    [
+        ("vi", "Khóa đăng nhập", "Số lần đăng nhập thất bại", "Đã bị khóa"),
+        ("zh-hans", "登录锁定", "登录失败次数", "已锁定"),
+    ],
+)
+def test_staff_read_the_lockouts_in_their_language(
+    client, member_admin, language, section, column, status
+):
+    """django-axes ships no catalogue for the alliance's languages; ours speaks for it."""
+    fail(client, member_admin.email, 5)
+    admin_client = type(client)()
+    admin_client.force_login(StaffFactory())
+    admin_client.post(reverse("set_language"), {"language": language, "next": "/admin/"})
+
+    index = admin_client.get("/admin/").content.decode()
+    listed = admin_client.get("/admin/axes/accessattempt/").content.decode()
+
+    assert section in index and ">Axes<" not in index
+    assert column in listed and "Failed Logins" not in listed
+    assert status in listed and "Locked Out" not in listed
+
+
 def test_api_keys_are_not_touched_by_the_lockout(client, member, member_admin):
     fail(client, member_admin.email, 5)
     _, raw_key = api_key_for(member, actor=member_admin)
