@@ -2,14 +2,16 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from alliance import services
+from alliance import services, two_factor
 from alliance.models import ApiKey, Member, MembershipApplication, MembershipEvent, User
 from config.admin_actions import ReadOnlyAdmin, run_for_each, run_with_reason
 
@@ -164,11 +166,33 @@ class MemberAdmin(admin.ModelAdmin):
         )
 
 
+class TwoFactorFilter(admin.SimpleListFilter):
+    title = gettext_lazy("two-factor sign-in")
+    parameter_name = "two_factor"
+
+    def lookups(self, request, model_admin):
+        return [("on", _("On")), ("off", _("Off"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("on", "off"):
+            return queryset.filter(has_two_factor=self.value() == "on")
+        return queryset
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "full_name", "member", "role", "is_active", "is_staff", "last_login"]
-    list_filter = ["is_staff", "is_active", "role", "member__country"]
+    list_display = [
+        "email",
+        "full_name",
+        "member",
+        "role",
+        "is_active",
+        "is_staff",
+        "two_factor",
+        "last_login",
+    ]
+    list_filter = ["is_staff", "is_active", TwoFactorFilter, "role", "member__country"]
     list_select_related = ["member"]
     search_fields = ["email", "full_name", "member__legal_name"]
     autocomplete_fields = ["member"]
@@ -187,7 +211,17 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]}),
     ]
-    actions = ["resend_invitation"]
+    actions = ["resend_invitation", "reset_two_factor"]
+
+    def get_queryset(self, request):
+        confirmed = TOTPDevice.objects.filter(user_id=OuterRef("pk"), confirmed=True)
+        return super().get_queryset(request).annotate(has_two_factor=Exists(confirmed))
+
+    @admin.display(
+        boolean=True, description=gettext_lazy("Two-factor sign-in"), ordering="has_two_factor"
+    )
+    def two_factor(self, obj):
+        return obj.has_two_factor
 
     def get_readonly_fields(self, request, obj=None):
         # A member's people change company, role and access through the member's
@@ -212,6 +246,36 @@ class UserAdmin(DjangoUserAdmin):
             lambda user: services.user_invitation_resend(user=user, actor=request.user),
             _("%(count)d invitation(s) sent again."),
         )
+
+    @admin.action(permissions=["change"], description=gettext_lazy("Reset two-factor sign-in…"))
+    def reset_two_factor(self, request, queryset):
+        return run_with_reason(
+            self,
+            request,
+            queryset,
+            action="reset_two_factor",
+            title=_("Reset two-factor sign-in"),
+            intro=_(
+                "Their authenticator and backup codes will stop working: they sign in with "
+                "the password alone until they set up a new one (staff must, at once). Each "
+                "is told by email."
+            ),
+            run=lambda reason: run_for_each(
+                request,
+                queryset,
+                lambda user: two_factor.two_factor_reset(
+                    user=user, actor=request.user, reason=reason
+                ),
+                _("Two-factor sign-in reset for %(count)d person(s)."),
+            ),
+        )
+
+
+# django-otp's own device pages show each person's secret key and its QR code to any
+# admin; a lost phone is handled by the reset above, so they are not offered.
+for device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(device_model):
+        admin.site.unregister(device_model)
 
 
 @admin.register(ApiKey)

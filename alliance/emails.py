@@ -1,4 +1,4 @@
-"""Onboarding emails, each rendered in its recipient's language."""
+"""Onboarding and account-security emails, each rendered in its recipient's language."""
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -58,4 +58,16 @@ def send_invitation(*, user_id: int) -> None:
         to=user.email,
         language=language_of(user),
         context={"user": user, "member": user.member, "url": invitation_url(user)},
+    )
+
+
+def send_two_factor_reset(*, user_id: int) -> None:
+    user = User.objects.get(pk=user_id)
+    if not user.is_active:
+        return
+    _send(
+        template="two_factor_reset",
+        to=user.email,
+        language=language_of(user),
+        context={"user": user, "url": f"{settings.SITE_URL}{reverse('alliance:two_factor')}"},
     )

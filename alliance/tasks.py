@@ -1,4 +1,4 @@
-"""Emails of onboarding, sent by workers after the transaction that caused them commits."""
+"""Emails of onboarding and account security, sent by workers after their transaction commits."""
 
 from celery import shared_task
 
@@ -18,3 +18,8 @@ def send_application_rejected(*, application_id: int) -> None:
 @shared_task(autoretry_for=(OSError,), retry_backoff=30, retry_jitter=True, max_retries=8)
 def send_invitation(*, user_id: int) -> None:
     emails.send_invitation(user_id=user_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, retry_jitter=True, max_retries=8)
+def send_two_factor_reset(*, user_id: int) -> None:
+    emails.send_two_factor_reset(user_id=user_id)

@@ -1,12 +1,14 @@
 """Two-factor sign-in: a TOTP device per person, with single-use backup codes.
 
-The writes (enrol, confirm, turn off, new backup codes) and the one read every sign-in needs.
+The writes (enrol, confirm, turn off, new backup codes, an admin's reset) and the one read
+every sign-in needs.
 A TOTP device counts only once confirmed with a code from the person's app; backup codes
 (django-otp's static device) come with it and go with it.
 """
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in
@@ -19,6 +21,8 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from redis.exceptions import RedisError
 
+from alliance import tasks
+from alliance.models import MembershipEvent
 from config.exceptions import ApplicationError
 
 User = get_user_model()
@@ -154,6 +158,35 @@ def two_factor_disable(*, user, code: str = "", password: str = "") -> None:
         raise WrongCode()
     TOTPDevice.objects.filter(user_id=user.pk).delete()
     StaticDevice.objects.filter(user_id=user.pk).delete()
+
+
+@transaction.atomic(durable=True)
+def two_factor_reset(*, user, actor, reason: str) -> None:
+    """An alliance admin turns someone's two-factor sign-in off: a lost phone, no backup code.
+
+    The person then signs in with the password alone (staff are asked to enrol again), is
+    told by email, and the reset is recorded with the admin's reason. Nobody resets their
+    own: a second admin is the check that a stolen staff session cannot drop its own factor.
+    """
+    if user.pk == actor.pk:
+        raise ApplicationError(
+            _("Ask another alliance admin to reset your own two-factor sign-in.")
+        )
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user_has_two_factor(user=user):
+        raise ApplicationError(
+            _("%(user)s has no two-factor sign-in to reset.") % {"user": user.get_full_name()}
+        )
+    TOTPDevice.objects.filter(user_id=user.pk).delete()
+    StaticDevice.objects.filter(user_id=user.pk).delete()
+    MembershipEvent.objects.create(
+        action=MembershipEvent.Action.TWO_FACTOR_RESET,
+        actor=actor,
+        member_id=user.member_id,
+        subject_user=user,
+        reason=reason,
+    )
+    transaction.on_commit(partial(tasks.send_two_factor_reset.delay, user_id=user.pk), robust=True)
 
 
 def two_factor_verify(*, user, code: str) -> Verification:

@@ -44,11 +44,13 @@ def ask_first(model_admin, request, queryset, *, form, action: str, title: str, 
     )
 
 
-def run_with_reason(model_admin, request, queryset, *, action: str, title: str, run):
+def run_with_reason(model_admin, request, queryset, *, action: str, title: str, run, intro=""):
     """Ask for a reason first (again, with its error, if it is missing), then ``run(reason)``."""
     form = ReasonForm(request.POST if "confirm" in request.POST else None)
     if not form.is_valid():
-        return ask_first(model_admin, request, queryset, form=form, action=action, title=title)
+        return ask_first(
+            model_admin, request, queryset, form=form, action=action, title=title, intro=intro
+        )
     run(form.cleaned_data["reason"])
     return None
 
