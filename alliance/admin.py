@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from alliance import services, two_factor
+from alliance import services
 from alliance.models import ApiKey, Member, MembershipApplication, MembershipEvent, User
 from config.admin_actions import ReadOnlyAdmin, run_for_each, run_with_reason
 
@@ -263,7 +263,7 @@ class UserAdmin(DjangoUserAdmin):
             run=lambda reason: run_for_each(
                 request,
                 queryset,
-                lambda user: two_factor.two_factor_reset(
+                lambda user: services.user_two_factor_reset(
                     user=user, actor=request.user, reason=reason
                 ),
                 _("Two-factor sign-in reset for %(count)d person(s)."),
@@ -273,9 +273,9 @@ class UserAdmin(DjangoUserAdmin):
 
 # django-otp's own device pages show each person's secret key and its QR code to any
 # admin; a lost phone is handled by the reset above, so they are not offered.
-for device_model in (TOTPDevice, StaticDevice):
-    if admin.site.is_registered(device_model):
-        admin.site.unregister(device_model)
+# django-otp's apps come before this one in INSTALLED_APPS, so their pages are registered by
+# now; were that order to change, unregistering would fail at start-up rather than quietly.
+admin.site.unregister([TOTPDevice, StaticDevice])
 
 
 @admin.register(ApiKey)

@@ -1,4 +1,4 @@
-"""Every write of the alliance app: onboarding, members, colleagues and API keys.
+"""Every write of the alliance app: onboarding, members, colleagues, their sign-in and API keys.
 
 Each public function is one durable transaction that writes its audit row and
 schedules its emails for after the commit.
@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alliance import languages, tasks
+from alliance import languages, sessions, tasks, two_factor
 from alliance.api import key_cache
 from alliance.constants import ApiScope, UserRole
 from alliance.exceptions import (
@@ -303,6 +303,42 @@ def user_invitation_resend(*, user: User, actor: User) -> User:
         details={"resent": True},
     )
     _after_commit(tasks.send_invitation, user_id=user.pk)
+    return user
+
+
+@transaction.atomic(durable=True)
+def user_two_factor_reset(*, user: User, actor: User, reason: str) -> User:
+    """An alliance admin turns someone's two-factor sign-in off: a lost phone, no backup code.
+
+    The person then signs in with the password alone (staff are asked to enrol again), every
+    browser they were signed in on is signed out, they are told by email, and the reset is
+    recorded with the admin's reason. Nobody resets their own, and only a superuser resets a
+    superuser: otherwise a stolen staff session, or the right to change users, would be
+    enough to drop a stronger account's second factor.
+    """
+    if user.pk == actor.pk:
+        raise InvalidTransition(
+            _("Ask another alliance admin to reset your own two-factor sign-in.")
+        )
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_superuser and not actor.is_superuser:
+        raise InvalidTransition(
+            _("Only a superuser may reset the two-factor sign-in of %(user)s.")
+            % {"user": user.get_full_name()}
+        )
+    if not two_factor.devices_remove(user=user):
+        raise InvalidTransition(
+            _("%(user)s has no two-factor sign-in to reset.") % {"user": user.get_full_name()}
+        )
+    sessions.sign_out_everywhere(user=user)
+    _audit(
+        MembershipEvent.Action.TWO_FACTOR_RESET,
+        actor=actor,
+        member_id=user.member_id,
+        subject_user=user,
+        reason=reason,
+    )
+    _after_commit(tasks.send_two_factor_reset, user_id=user.pk)
     return user
 
 

@@ -1,14 +1,13 @@
 """Two-factor sign-in: a TOTP device per person, with single-use backup codes.
 
-The writes (enrol, confirm, turn off, new backup codes, an admin's reset) and the one read
-every sign-in needs.
+The writes (enrol, confirm, turn off, new backup codes) and the one read every sign-in needs;
+an admin's reset is a service of its own (``services.user_two_factor_reset``).
 A TOTP device counts only once confirmed with a code from the person's app; backup codes
 (django-otp's static device) come with it and go with it.
 """
 
 import logging
 from dataclasses import dataclass
-from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in
@@ -21,8 +20,6 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from redis.exceptions import RedisError
 
-from alliance import tasks
-from alliance.models import MembershipEvent
 from config.exceptions import ApplicationError
 
 User = get_user_model()
@@ -156,37 +153,19 @@ def two_factor_disable(*, user, code: str = "", password: str = "") -> None:
             raise WrongCode(_("This password is not right."))
     elif not code or _verify(user=user, code=code).device is None:
         raise WrongCode()
-    TOTPDevice.objects.filter(user_id=user.pk).delete()
-    StaticDevice.objects.filter(user_id=user.pk).delete()
+    devices_remove(user=user)
 
 
-@transaction.atomic(durable=True)
-def two_factor_reset(*, user, actor, reason: str) -> None:
-    """An alliance admin turns someone's two-factor sign-in off: a lost phone, no backup code.
+def devices_remove(*, user) -> int:
+    """Removes the person's authenticator and backup codes; how many confirmed ones there were.
 
-    The person then signs in with the password alone (staff are asked to enrol again), is
-    told by email, and the reset is recorded with the admin's reason. Nobody resets their
-    own: a second admin is the check that a stolen staff session cannot drop its own factor.
+    The caller's transaction holds the confirmed authenticator's row from the moment it is
+    read, so a second removal running at once finds none instead of two reporting success.
     """
-    if user.pk == actor.pk:
-        raise ApplicationError(
-            _("Ask another alliance admin to reset your own two-factor sign-in.")
-        )
-    user = User.objects.select_for_update().get(pk=user.pk)
-    if not user_has_two_factor(user=user):
-        raise ApplicationError(
-            _("%(user)s has no two-factor sign-in to reset.") % {"user": user.get_full_name()}
-        )
+    confirmed = list(TOTPDevice.objects.select_for_update().filter(user_id=user.pk, confirmed=True))
     TOTPDevice.objects.filter(user_id=user.pk).delete()
     StaticDevice.objects.filter(user_id=user.pk).delete()
-    MembershipEvent.objects.create(
-        action=MembershipEvent.Action.TWO_FACTOR_RESET,
-        actor=actor,
-        member_id=user.member_id,
-        subject_user=user,
-        reason=reason,
-    )
-    transaction.on_commit(partial(tasks.send_two_factor_reset.delay, user_id=user.pk), robust=True)
+    return len(confirmed)
 
 
 def two_factor_verify(*, user, code: str) -> Verification:

@@ -1,6 +1,7 @@
 """An alliance admin resets someone's two-factor sign-in: a lost phone and no backup code left."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -8,7 +9,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from alliance.models import MembershipEvent
-from tests.alliance.test_sign_in_security import enrol, sign_in
+from tests.alliance.test_sign_in_security import code_for, enrol, sign_in
 from tests.factories import StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -124,29 +125,93 @@ def test_the_email_is_in_the_persons_language(
     )
 
 
-def test_nobody_resets_their_own(client):
+def signed_in_with_a_code(browser, person):
+    device = enrol(browser, person)
+    sign_in(browser, person.email)
+    browser.post(reverse("sign_in_code"), {"code": code_for(device, 1)})
+    assert browser.get(reverse("alliance:two_factor")).status_code == 200
+    return browser
+
+
+@pytest.mark.parametrize("is_staff", [False, True], ids=["member", "staff"])
+def test_every_browser_the_person_was_signed_in_on_is_signed_out(
+    admin_client, member_admin, browser, is_staff
+):
+    # A session left open (say, on the lost phone) must not outlive the reset: a staff one
+    # could otherwise enrol an authenticator of its own and become a verified admin session.
+    person = StaffFactory(two_factor=False) if is_staff else member_admin
+    signed_in_with_a_code(browser, person)
+    bystander = Client()
+    bystander.force_login(UserFactory(member=member_admin.member))
+
+    reset(admin_client, person)
+    page = browser.get(reverse("alliance:two_factor"))
+
+    assert page.status_code == 302 and page.url.startswith("/accounts/login/")
+    assert bystander.get(reverse("alliance:dashboard")).status_code == 200
+    assert admin_client.get(USERS).status_code == 200
+
+
+def test_nobody_resets_their_own(client, django_capture_on_commit_callbacks):
     staff = StaffFactory()
     client.force_login(staff)
 
-    answer = reset(client, staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = reset(client, staff)
 
     assert "Ask another alliance admin to reset your own two-factor sign-in." in (
         answer.content.decode()
     )
     assert TOTPDevice.objects.filter(user=staff).exists()
     assert not MembershipEvent.objects.filter(action="two_factor_reset").exists()
+    assert mail.outbox == []
+
+
+def test_only_a_superuser_resets_a_superuser(client, browser, django_capture_on_commit_callbacks):
+    helpdesk = StaffFactory(is_superuser=False)
+    helpdesk.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_user", "change_user"])
+    )
+    superuser = StaffFactory(full_name="Chen Wei")
+    colleague = StaffFactory(is_superuser=False, two_factor=False)
+    enrol(browser, colleague)
+    client.force_login(helpdesk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = reset(client, superuser, colleague).content.decode()
+
+    assert "Only a superuser may reset the two-factor sign-in of Chen Wei." in answer
+    assert "Two-factor sign-in reset for 1 person(s)." in answer
+    assert TOTPDevice.objects.filter(user=superuser, confirmed=True).exists()
+    assert not TOTPDevice.objects.filter(user=colleague).exists()
+    assert [email.to for email in mail.outbox] == [[colleague.email]]
+
+
+def test_staff_who_may_only_view_people_cannot_reset(client, enrolled):
+    viewer = StaffFactory(is_superuser=False)
+    viewer.user_permissions.set(Permission.objects.filter(codename="view_user"))
+    client.force_login(viewer)
+
+    listed = client.get(USERS).content.decode()
+    answer = reset(client, enrolled)
+
+    assert "reset_two_factor" not in listed
+    assert answer.status_code == 200
+    assert TOTPDevice.objects.filter(user=enrolled, confirmed=True).exists()
 
 
 def test_someone_without_two_factor_is_refused_by_name_and_the_others_are_reset(
-    admin_client, enrolled, member
+    admin_client, enrolled, member, django_capture_on_commit_callbacks
 ):
     without = UserFactory(member=member, full_name="Nguyễn Văn An")
 
-    answer = reset(admin_client, enrolled, without).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = reset(admin_client, enrolled, without).content.decode()
 
     assert "Nguyễn Văn An has no two-factor sign-in to reset." in answer
     assert "Two-factor sign-in reset for 1 person(s)." in answer
     assert MembershipEvent.objects.filter(action="two_factor_reset").count() == 1
+    assert [email.to for email in mail.outbox] == [[enrolled.email]]
 
 
 def test_a_member_cannot_reach_the_action(client, member_admin, enrolled):
