@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from alliance import services
 from alliance.models import ApiKey, Member, MembershipApplication, MembershipEvent, User
-from config.admin_actions import ReadOnlyAdmin, run_for_each, run_with_reason
+from config.admin_actions import ReadOnlyAdmin, run_for_each, run_for_each_with_reason
 
 
 class MembershipEventInline(admin.TabularInline):
@@ -106,20 +106,16 @@ class MembershipApplicationAdmin(admin.ModelAdmin):
         permissions=["change"], description=gettext_lazy("Reject the selected applications…")
     )
     def reject(self, request: HttpRequest, queryset: QuerySet):
-        return run_with_reason(
+        return run_for_each_with_reason(
             self,
             request,
             queryset,
             action="reject",
             title=_("Reject applications"),
-            run=lambda reason: run_for_each(
-                request,
-                queryset,
-                lambda application: services.application_reject(
-                    application=application, actor=request.user, reason=reason
-                ),
-                _("%(count)d application(s) rejected; the applicants are told why."),
+            service=lambda application, reason: services.application_reject(
+                application=application, actor=request.user, reason=reason
             ),
+            success_message=_("%(count)d application(s) rejected; the applicants are told why."),
         )
 
 
@@ -138,19 +134,17 @@ class MemberAdmin(admin.ModelAdmin):
 
     @admin.action(permissions=["change"], description=gettext_lazy("Suspend the selected members…"))
     def suspend(self, request, queryset):
-        return run_with_reason(
+        return run_for_each_with_reason(
             self,
             request,
             queryset,
             action="suspend",
             title=_("Suspend members"),
-            run=lambda reason: run_for_each(
-                request,
-                queryset,
-                lambda member: services.member_suspend(
-                    member=member, actor=request.user, reason=reason
-                ),
-                _("%(count)d member(s) suspended; their people and API keys are shut out."),
+            service=lambda member, reason: services.member_suspend(
+                member=member, actor=request.user, reason=reason
+            ),
+            success_message=_(
+                "%(count)d member(s) suspended; their people and API keys are shut out."
             ),
         )
 
@@ -249,7 +243,7 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(permissions=["change"], description=gettext_lazy("Reset two-factor sign-in…"))
     def reset_two_factor(self, request, queryset):
-        return run_with_reason(
+        return run_for_each_with_reason(
             self,
             request,
             queryset,
@@ -260,14 +254,10 @@ class UserAdmin(DjangoUserAdmin):
                 "the password alone until they set up a new one (staff must, at once). Each "
                 "is told by email."
             ),
-            run=lambda reason: run_for_each(
-                request,
-                queryset,
-                lambda user: services.user_two_factor_reset(
-                    user=user, actor=request.user, reason=reason
-                ),
-                _("Two-factor sign-in reset for %(count)d person(s)."),
+            service=lambda user, reason: services.user_two_factor_reset(
+                user=user, actor=request.user, reason=reason
             ),
+            success_message=_("Two-factor sign-in reset for %(count)d person(s)."),
         )
 
 

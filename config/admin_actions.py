@@ -44,14 +44,26 @@ def ask_first(model_admin, request, queryset, *, form, action: str, title: str, 
     )
 
 
-def run_with_reason(model_admin, request, queryset, *, action: str, title: str, run, intro=""):
-    """Ask for a reason first (again, with its error, if it is missing), then ``run(reason)``."""
+def run_for_each_with_reason(
+    model_admin,
+    request,
+    queryset,
+    *,
+    action: str,
+    title: str,
+    service,
+    success_message: str,
+    intro="",
+):
+    """Ask for a reason first (again, with its error, if it is missing), then call
+    ``service(obj, reason)`` on every selected row as ``run_for_each`` does."""
     form = ReasonForm(request.POST if "confirm" in request.POST else None)
     if not form.is_valid():
         return ask_first(
             model_admin, request, queryset, form=form, action=action, title=title, intro=intro
         )
-    run(form.cleaned_data["reason"])
+    reason = form.cleaned_data["reason"]
+    run_for_each(request, queryset, lambda obj: service(obj, reason), success_message)
     return None
 
 

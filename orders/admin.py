@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from config.admin_actions import ReadOnlyInline, run_for_each, run_with_reason
+from config.admin_actions import ReadOnlyInline, run_for_each, run_for_each_with_reason
 from orders import services
 from orders.models import CargoLine, Order, OrderEvent, Shipment, ShipmentItem, Tariff
 from orders.services import CARGO_FIELDS
@@ -92,18 +92,16 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.action(permissions=["change"], description=gettext_lazy("Reject the selected orders…"))
     def reject(self, request, queryset):
-        return run_with_reason(
+        return run_for_each_with_reason(
             self,
             request,
             queryset,
             action="reject",
             title=_("Reject orders"),
-            run=lambda reason: run_for_each(
-                request,
-                queryset,
-                lambda order: services.order_reject(order=order, actor=request.user, reason=reason),
-                _("%(count)d order(s) rejected; their space was released."),
+            service=lambda order, reason: services.order_reject(
+                order=order, actor=request.user, reason=reason
             ),
+            success_message=_("%(count)d order(s) rejected; their space was released."),
         )
 
     @admin.action(permissions=["change"], description=gettext_lazy("Close delivered orders"))

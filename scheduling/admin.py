@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from config.admin_actions import run_for_each, run_with_reason
+from config.admin_actions import run_for_each, run_for_each_with_reason
 from config.exceptions import ApplicationError
 from scheduling import allocation, services
 from scheduling.models import (
@@ -398,18 +398,16 @@ class TripAdmin(admin.ModelAdmin):
 
     @admin.action(permissions=["change"], description=gettext_lazy("Cancel the selected trips…"))
     def cancel(self, request, queryset):
-        return run_with_reason(
+        return run_for_each_with_reason(
             self,
             request,
             queryset,
             action="cancel",
             title=_("Cancel trips"),
-            run=lambda reason: run_for_each(
-                request,
-                queryset,
-                lambda trip: services.trip_cancel(trip=trip, actor=request.user, reason=reason),
-                _("%(count)d trip(s) cancelled; their bookings are being moved."),
+            service=lambda trip, reason: services.trip_cancel(
+                trip=trip, actor=request.user, reason=reason
             ),
+            success_message=_("%(count)d trip(s) cancelled; their bookings are being moved."),
         )
 
 
