@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from alliance import services
+from alliance import selectors, services
 from alliance.models import ApiKey, Member, MembershipApplication, MembershipEvent, User
 from config.admin_actions import ReadOnlyAdmin, run_for_each, run_for_each_with_reason
 
@@ -208,8 +208,7 @@ class UserAdmin(DjangoUserAdmin):
     actions = ["resend_invitation", "reset_two_factor"]
 
     def get_queryset(self, request):
-        confirmed = TOTPDevice.objects.filter(user_id=OuterRef("pk"), confirmed=True)
-        return super().get_queryset(request).annotate(has_two_factor=Exists(confirmed))
+        return selectors.with_two_factor(super().get_queryset(request))
 
     @admin.display(
         boolean=True, description=gettext_lazy("Two-factor sign-in"), ordering="has_two_factor"

@@ -1,7 +1,8 @@
 """Every read of the alliance app, scoped to what the caller may see."""
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from alliance.models import ApiKey, Member, MembershipApplication, User
 
@@ -26,8 +27,16 @@ def member_directory(*, search: str = "", country: str = "", role: str = "") -> 
     return members.order_by("legal_name")
 
 
+def with_two_factor(users: QuerySet[User]) -> QuerySet[User]:
+    """Each person with ``has_two_factor``: a confirmed authenticator, as sign-in asks for."""
+    confirmed = TOTPDevice.objects.filter(user_id=OuterRef("pk"), confirmed=True)
+    return users.annotate(has_two_factor=Exists(confirmed))
+
+
 def member_colleagues(*, member: Member) -> QuerySet[User]:
-    return User.objects.filter(member=member).order_by("-is_active", "full_name", "email")
+    return with_two_factor(User.objects.filter(member=member)).order_by(
+        "-is_active", "full_name", "email"
+    )
 
 
 def member_colleague(*, member: Member, pk: int) -> User:

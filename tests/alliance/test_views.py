@@ -4,6 +4,7 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from alliance import services
 from alliance.constants import UserRole
@@ -225,6 +226,23 @@ def test_colleagues_page_invites_and_lists(
     assert "chen@member.example has been invited" in response.content.decode()
     assert User.objects.get(email="chen@member.example").member == member_admin.member
     assert mail.outbox[-1].to == ["chen@member.example"]
+
+
+def test_colleagues_page_shows_who_has_two_factor_sign_in_on(client, member_admin):
+    protected = UserFactory(member=member_admin.member, full_name="Lê Minh")
+    TOTPDevice.objects.create(user=protected, name="authenticator", confirmed=True)
+    # Started but never confirmed: sign-in does not ask for it, so it is off.
+    half_done = UserFactory(member=member_admin.member, full_name="Somchai P.")
+    TOTPDevice.objects.create(user=half_done, name="authenticator", confirmed=False)
+    client.force_login(member_admin)
+
+    page = client.get(reverse("alliance:colleagues"))
+
+    rows = {row.get_full_name(): row.has_two_factor for row in page.context["colleagues"]}
+    assert rows == {"Lê Minh": True, "Somchai P.": False, member_admin.get_full_name(): False}
+    html = page.content.decode()
+    assert '<th scope="col">Two-factor sign-in</th>' in html
+    assert html.count("<td>On</td>") == 1 and html.count("<td>Off</td>") == 2
 
 
 def test_colleagues_invite_refuses_bad_input(client, member_admin):
