@@ -61,12 +61,13 @@ def send_invitation(*, user_id: int) -> None:
     )
 
 
-def send_two_factor_reset(*, user_id: int) -> None:
+def send_two_factor_changed(*, user_id: int, change: str) -> None:
+    """Tells a person their second factor was reset by an admin or turned off ("reset", "off")."""
     user = User.objects.get(pk=user_id)
     if not user.is_active:
         return
     _send(
-        template="two_factor_reset",
+        template=f"two_factor_{change}",
         to=user.email,
         language=language_of(user),
         context={"user": user, "url": f"{settings.SITE_URL}{reverse('alliance:two_factor')}"},

@@ -303,6 +303,8 @@ class MembershipEvent(models.Model):
         USER_REACTIVATED = "user_reactivated", _("Colleague reactivated")
         API_KEY_CREATED = "api_key_created", _("API key created")
         API_KEY_REVOKED = "api_key_revoked", _("API key revoked")
+        TWO_FACTOR_ON = "two_factor_on", _("Two-factor sign-in turned on")
+        TWO_FACTOR_OFF = "two_factor_off", _("Two-factor sign-in turned off")
         TWO_FACTOR_RESET = "two_factor_reset", _("Two-factor sign-in reset")
 
     action = models.CharField(_("action"), max_length=32, choices=Action.choices)

@@ -9,7 +9,6 @@ import hmac
 import secrets
 import uuid
 from datetime import timedelta
-from functools import partial
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import IntegrityError, transaction
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from alliance import languages, sessions, tasks, two_factor
 from alliance.api import key_cache
+from alliance.audit import after_commit, record_event
 from alliance.constants import ApiScope, UserRole
 from alliance.exceptions import (
     DuplicateApplication,
@@ -33,16 +33,6 @@ from config.exceptions import ApplicationError
 API_KEY_PREFIX = "lak_"
 # Recording every request's use would write on every call; a minute's precision is enough.
 LAST_USED_PRECISION = timedelta(minutes=1)
-
-
-def _audit(action: str, **fields) -> MembershipEvent:
-    return MembershipEvent.objects.create(action=action, **fields)
-
-
-def _after_commit(task, **kwargs) -> None:
-    # robust: a broker or mail server that is down must not turn a decision that
-    # is already committed into an error page; the failure is logged instead.
-    transaction.on_commit(partial(task.delay, **kwargs), robust=True)
 
 
 # --- Onboarding -------------------------------------------------------------
@@ -107,8 +97,8 @@ def application_submit(
             _("An application for this registration number is already under review."),
             field="registration_number",
         ) from error
-    _audit(MembershipEvent.Action.APPLICATION_SUBMITTED, application=application)
-    _after_commit(tasks.send_application_received, application_id=application.pk)
+    record_event(MembershipEvent.Action.APPLICATION_SUBMITTED, application=application)
+    after_commit(tasks.send_application_received, application_id=application.pk)
     return application
 
 
@@ -155,14 +145,14 @@ def application_approve(*, application: MembershipApplication, actor: User) -> M
     application.decided_by = actor
     application.member = member
     application.save(update_fields=["status", "decided_at", "decided_by", "member"])
-    _audit(
+    record_event(
         MembershipEvent.Action.APPLICATION_APPROVED,
         actor=actor,
         application=application,
         member=member,
         subject_user=admin,
     )
-    _after_commit(tasks.send_invitation, user_id=admin.pk)
+    after_commit(tasks.send_invitation, user_id=admin.pk)
     return member
 
 
@@ -180,13 +170,13 @@ def application_reject(
     application.decided_by = actor
     application.rejection_reason = reason
     application.save(update_fields=["status", "decided_at", "decided_by", "rejection_reason"])
-    _audit(
+    record_event(
         MembershipEvent.Action.APPLICATION_REJECTED,
         actor=actor,
         application=application,
         reason=reason,
     )
-    _after_commit(tasks.send_application_rejected, application_id=application.pk)
+    after_commit(tasks.send_application_rejected, application_id=application.pk)
     return application
 
 
@@ -205,7 +195,7 @@ def member_suspend(*, member: Member, actor: User, reason: str) -> Member:
     member.status = Member.Status.SUSPENDED
     member.suspension_reason = reason
     member.save(update_fields=["status", "suspension_reason"])
-    _audit(MembershipEvent.Action.MEMBER_SUSPENDED, actor=actor, member=member, reason=reason)
+    record_event(MembershipEvent.Action.MEMBER_SUSPENDED, actor=actor, member=member, reason=reason)
     key_cache.forget_keys()
     return member
 
@@ -218,7 +208,7 @@ def member_reactivate(*, member: Member, actor: User) -> Member:
     member.status = Member.Status.ACTIVE
     member.suspension_reason = ""
     member.save(update_fields=["status", "suspension_reason"])
-    _audit(MembershipEvent.Action.MEMBER_REACTIVATED, actor=actor, member=member)
+    record_event(MembershipEvent.Action.MEMBER_REACTIVATED, actor=actor, member=member)
     key_cache.forget_keys()
     return member
 
@@ -264,14 +254,14 @@ def user_invite(
         raise EmailTaken(
             _("Someone already has an account with this email."), field="email"
         ) from error
-    _audit(
+    record_event(
         MembershipEvent.Action.USER_INVITED,
         actor=actor,
         member=member,
         subject_user=user,
         details={"role": role},
     )
-    _after_commit(tasks.send_invitation, user_id=user.pk)
+    after_commit(tasks.send_invitation, user_id=user.pk)
     return user
 
 
@@ -295,14 +285,14 @@ def user_invitation_resend(*, user: User, actor: User) -> User:
             _("%(user)s has already accepted; they can reset their password if it is lost.")
             % {"user": user.get_full_name()}
         )
-    _audit(
+    record_event(
         MembershipEvent.Action.USER_INVITED,
         actor=actor,
         member_id=user.member_id,
         subject_user=user,
         details={"resent": True},
     )
-    _after_commit(tasks.send_invitation, user_id=user.pk)
+    after_commit(tasks.send_invitation, user_id=user.pk)
     return user
 
 
@@ -331,14 +321,14 @@ def user_two_factor_reset(*, user: User, actor: User, reason: str) -> User:
             _("%(user)s has no two-factor sign-in to reset.") % {"user": user.get_full_name()}
         )
     sessions.sign_out_everywhere(user=user)
-    _audit(
+    record_event(
         MembershipEvent.Action.TWO_FACTOR_RESET,
         actor=actor,
         member_id=user.member_id,
         subject_user=user,
         reason=reason,
     )
-    _after_commit(tasks.send_two_factor_reset, user_id=user.pk)
+    after_commit(tasks.send_two_factor_changed, user_id=user.pk, change="reset")
     return user
 
 
@@ -364,7 +354,7 @@ def user_change_role(*, user: User, actor: User, role: str) -> User:
     previous = user.role
     user.role = role
     user.save(update_fields=["role"])
-    _audit(
+    record_event(
         MembershipEvent.Action.USER_ROLE_CHANGED,
         actor=actor,
         member_id=user.member_id,
@@ -390,7 +380,7 @@ def user_deactivate(*, user: User, actor: User) -> User:
         )
     user.is_active = False
     user.save(update_fields=["is_active"])
-    _audit(
+    record_event(
         MembershipEvent.Action.USER_DEACTIVATED,
         actor=actor,
         member_id=user.member_id,
@@ -406,7 +396,7 @@ def user_reactivate(*, user: User, actor: User) -> User:
         raise InvalidTransition(_("%(user)s is already active.") % {"user": user.get_full_name()})
     user.is_active = True
     user.save(update_fields=["is_active"])
-    _audit(
+    record_event(
         MembershipEvent.Action.USER_REACTIVATED,
         actor=actor,
         member_id=user.member_id,
@@ -461,7 +451,7 @@ def api_key_create(
         except IntegrityError:  # two keys drew the same 32-bit prefix: draw again
             if attempt == 2:
                 raise
-    _audit(
+    record_event(
         MembershipEvent.Action.API_KEY_CREATED,
         actor=actor,
         member=member,
@@ -479,7 +469,7 @@ def api_key_revoke(*, api_key: ApiKey, actor: User) -> ApiKey:
     api_key.revoked_by = actor
     api_key.save(update_fields=["revoked_at", "revoked_by"])
     key_cache.forget_keys()
-    _audit(
+    record_event(
         MembershipEvent.Action.API_KEY_REVOKED,
         actor=actor,
         member_id=api_key.member_id,

@@ -21,5 +21,5 @@ def send_invitation(*, user_id: int) -> None:
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=30, retry_jitter=True, max_retries=8)
-def send_two_factor_reset(*, user_id: int) -> None:
-    emails.send_two_factor_reset(user_id=user_id)
+def send_two_factor_changed(*, user_id: int, change: str) -> None:
+    emails.send_two_factor_changed(user_id=user_id, change=change)

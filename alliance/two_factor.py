@@ -20,6 +20,9 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from redis.exceptions import RedisError
 
+from alliance import tasks
+from alliance.audit import after_commit, record_event
+from alliance.models import MembershipEvent
 from config.exceptions import ApplicationError
 
 User = get_user_model()
@@ -124,6 +127,7 @@ def two_factor_confirm(*, user, code: str) -> tuple[TOTPDevice, list[str]]:
         raise WrongCode()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
+    _record(MembershipEvent.Action.TWO_FACTOR_ON, user=user)
     return device, _new_backup_codes(user=user)
 
 
@@ -154,6 +158,13 @@ def two_factor_disable(*, user, code: str = "", password: str = "") -> None:
     elif not code or _verify(user=user, code=code).device is None:
         raise WrongCode()
     devices_remove(user=user)
+    _record(MembershipEvent.Action.TWO_FACTOR_OFF, user=user)
+    # Someone else with the password could have done it: the person hears of it either way.
+    after_commit(tasks.send_two_factor_changed, user_id=user.pk, change="off")
+
+
+def _record(action: str, *, user) -> None:
+    record_event(action, actor=user, member_id=user.member_id, subject_user=user)
 
 
 def devices_remove(*, user) -> int:

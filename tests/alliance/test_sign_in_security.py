@@ -4,11 +4,13 @@ from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt
+from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from alliance.models import MembershipEvent
 from tests.factories import StaffFactory, UserFactory, api_key_for, totp_code
 
 pytestmark = pytest.mark.django_db
@@ -455,6 +457,33 @@ def test_turning_off_needs_a_code_or_the_password(client, member_admin):
     assert not StaticToken.objects.filter(device__user=member_admin).exists()
     client.logout()
     assert sign_in(client, member_admin.email).url == reverse("alliance:dashboard")
+
+
+def test_turning_it_on_and_off_is_recorded_and_turning_off_is_told_by_email(
+    client, member, django_capture_on_commit_callbacks
+):
+    person = UserFactory(member=member, language="vi")
+    device = enrol(client, person)
+    sign_in(client, person.email)
+    client.post(reverse("sign_in_code"), {"code": code_for(device, 1)})
+    url = reverse("alliance:two_factor_action", args=["disable"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = client.post(url, {"password": "not-it-at-all"})
+    assert refused.status_code == 400 and mail.outbox == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"password": PASSWORD})
+
+    events = MembershipEvent.objects.filter(subject_user=person).order_by("created_at")
+    assert [(e.action, e.actor, e.member_id) for e in events] == [
+        ("two_factor_on", person, member.pk),
+        ("two_factor_off", person, member.pk),
+    ]
+    (email,) = mail.outbox
+    assert email.to == [person.email]
+    assert email.subject == "Đăng nhập hai bước trên tài khoản Liên minh Xe tải của bạn đã bị tắt"
+    assert "/account/two-factor/" in email.body
 
 
 def test_turning_off_with_a_current_code(client, member_admin):
