@@ -11,6 +11,7 @@ from phonenumber_field.formfields import PhoneNumberField
 from alliance import languages
 from alliance.constants import ALLIANCE_COUNTRIES, ApiScope, BusinessRole, UserRole
 from alliance.middleware import suspended_message
+from alliance.models import MembershipEvent
 from alliance.validators import normalise_registration_number, validate_business_licence
 
 
@@ -156,6 +157,14 @@ class DirectoryFilterForm(forms.Form):
     )
     role = forms.ChoiceField(
         label=_("Role"), choices=[("", _("Any role"))] + BusinessRole.choices, required=False
+    )
+
+
+class ActivityFilterForm(forms.Form):
+    action = forms.ChoiceField(
+        label=_("Event"),
+        choices=[("", _("Any event"))] + MembershipEvent.Action.choices,
+        required=False,
     )
 
 

@@ -4,7 +4,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from alliance.models import ApiKey, Member, MembershipApplication, User
+from alliance.models import ApiKey, Member, MembershipApplication, MembershipEvent, User
 
 
 def email_in_use(*, email: str) -> bool:
@@ -42,6 +42,14 @@ def member_colleagues(*, member: Member) -> QuerySet[User]:
 def member_colleague(*, member: Member, pk: int) -> User:
     """One colleague of the member; anyone else's account is a 404."""
     return member_colleagues(member=member).get(pk=pk)
+
+
+def member_activity(*, member: Member, action: str = "") -> QuerySet[MembershipEvent]:
+    """What was done to and within the member, newest first: its own audit trail."""
+    events = MembershipEvent.objects.filter(member=member)
+    if action:
+        events = events.filter(action=action)
+    return events.select_related("actor", "subject_user").order_by("-created_at", "-pk")
 
 
 def member_api_keys(*, member: Member) -> QuerySet[ApiKey]:

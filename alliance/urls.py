@@ -17,6 +17,7 @@ urlpatterns = [
     ),
     path("members/", views.DirectoryView.as_view(), name="directory"),
     path("team/", views.ColleaguesView.as_view(), name="colleagues"),
+    path("team/activity/", views.ActivityView.as_view(), name="activity"),
     path(
         "team/<int:pk>/<slug:action>/",
         views.ColleagueActionView.as_view(),

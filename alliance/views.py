@@ -22,6 +22,7 @@ from django_ratelimit.decorators import ratelimit
 
 from alliance import dashboard, languages, selectors, services, two_factor
 from alliance.forms import (
+    ActivityFilterForm,
     ApiKeyForm,
     ApplicationForm,
     ChangeRoleForm,
@@ -225,6 +226,23 @@ class DirectoryView(MemberRequiredMixin, TemplateView):
         query.pop("page", None)
         return super().get_context_data(
             form=form, page=page, members=page.object_list, query=query.urlencode(), **kwargs
+        )
+
+
+class ActivityView(MemberAdminRequiredMixin, TemplateView):
+    """The member's audit trail for its administrators: who did what to whom, and why."""
+
+    template_name = "alliance/activity.html"
+
+    def get_context_data(self, **kwargs):
+        form = ActivityFilterForm(self.request.GET or None)
+        action = form.cleaned_data["action"] if form.is_valid() else ""
+        events = selectors.member_activity(member=self.request.user.member, action=action)
+        page = Paginator(events, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        return super().get_context_data(
+            form=form, page=page, events=page.object_list, query=query.urlencode(), **kwargs
         )
 
 
