@@ -11,7 +11,7 @@ from django.db import transaction
 from alliance.models import MembershipEvent
 
 
-def record_event(action: str, **fields) -> MembershipEvent:
+def membership_event_record(*, action: str, **fields) -> MembershipEvent:
     return MembershipEvent.objects.create(action=action, **fields)
 
 

@@ -61,13 +61,18 @@ def send_invitation(*, user_id: int) -> None:
     )
 
 
+# What happened to a person's second factor, and the email that tells them.
+TWO_FACTOR_CHANGE_TEMPLATES = {"off": "two_factor_off", "reset": "two_factor_reset"}
+
+
 def send_two_factor_changed(*, user_id: int, change: str) -> None:
-    """Tells a person their second factor was reset by an admin or turned off ("reset", "off")."""
+    """Tells a person their second factor was turned off or reset by an admin."""
+    template = TWO_FACTOR_CHANGE_TEMPLATES[change]
     user = User.objects.get(pk=user_id)
     if not user.is_active:
         return
     _send(
-        template=f"two_factor_{change}",
+        template=template,
         to=user.email,
         language=language_of(user),
         context={"user": user, "url": f"{settings.SITE_URL}{reverse('alliance:two_factor')}"},

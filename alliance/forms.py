@@ -160,11 +160,21 @@ class DirectoryFilterForm(forms.Form):
     )
 
 
+# An application's submission and rejection happen before there is a member to log them for.
+MEMBER_LOGGED_ACTIONS = [
+    (value, label)
+    for value, label in MembershipEvent.Action.choices
+    if value
+    not in (
+        MembershipEvent.Action.APPLICATION_SUBMITTED,
+        MembershipEvent.Action.APPLICATION_REJECTED,
+    )
+]
+
+
 class ActivityFilterForm(forms.Form):
     action = forms.ChoiceField(
-        label=_("Event"),
-        choices=[("", _("Any event"))] + MembershipEvent.Action.choices,
-        required=False,
+        label=_("Event"), choices=[("", _("Any event"))] + MEMBER_LOGGED_ACTIONS, required=False
     )
 
 

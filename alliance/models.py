@@ -342,7 +342,19 @@ class MembershipEvent(models.Model):
         verbose_name = _("membership event")
         verbose_name_plural = _("membership events")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["-created_at"], name="alliance_event_created_idx")]
+        indexes = [
+            models.Index(fields=["-created_at"], name="alliance_event_created_idx"),
+            # A member's own activity log, newest first.
+            models.Index(fields=["member", "-created_at"], name="alliance_event_member_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+    def role_change_display(self) -> str:
+        """'Dispatcher → Administrator' for a role change; empty for any other event."""
+        if self.action != self.Action.USER_ROLE_CHANGED:
+            return ""
+        labels = dict(UserRole.choices)
+        before, after = self.details.get("from"), self.details.get("to")
+        return f"{labels.get(before, before)} → {labels.get(after, after)}"

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from alliance import languages, sessions, tasks, two_factor
 from alliance.api import key_cache
-from alliance.audit import after_commit, record_event
+from alliance.audit import after_commit, membership_event_record
 from alliance.constants import ApiScope, UserRole
 from alliance.exceptions import (
     DuplicateApplication,
@@ -97,7 +97,9 @@ def application_submit(
             _("An application for this registration number is already under review."),
             field="registration_number",
         ) from error
-    record_event(MembershipEvent.Action.APPLICATION_SUBMITTED, application=application)
+    membership_event_record(
+        action=MembershipEvent.Action.APPLICATION_SUBMITTED, application=application
+    )
     after_commit(tasks.send_application_received, application_id=application.pk)
     return application
 
@@ -145,8 +147,8 @@ def application_approve(*, application: MembershipApplication, actor: User) -> M
     application.decided_by = actor
     application.member = member
     application.save(update_fields=["status", "decided_at", "decided_by", "member"])
-    record_event(
-        MembershipEvent.Action.APPLICATION_APPROVED,
+    membership_event_record(
+        action=MembershipEvent.Action.APPLICATION_APPROVED,
         actor=actor,
         application=application,
         member=member,
@@ -170,8 +172,8 @@ def application_reject(
     application.decided_by = actor
     application.rejection_reason = reason
     application.save(update_fields=["status", "decided_at", "decided_by", "rejection_reason"])
-    record_event(
-        MembershipEvent.Action.APPLICATION_REJECTED,
+    membership_event_record(
+        action=MembershipEvent.Action.APPLICATION_REJECTED,
         actor=actor,
         application=application,
         reason=reason,
@@ -195,7 +197,9 @@ def member_suspend(*, member: Member, actor: User, reason: str) -> Member:
     member.status = Member.Status.SUSPENDED
     member.suspension_reason = reason
     member.save(update_fields=["status", "suspension_reason"])
-    record_event(MembershipEvent.Action.MEMBER_SUSPENDED, actor=actor, member=member, reason=reason)
+    membership_event_record(
+        action=MembershipEvent.Action.MEMBER_SUSPENDED, actor=actor, member=member, reason=reason
+    )
     key_cache.forget_keys()
     return member
 
@@ -208,7 +212,9 @@ def member_reactivate(*, member: Member, actor: User) -> Member:
     member.status = Member.Status.ACTIVE
     member.suspension_reason = ""
     member.save(update_fields=["status", "suspension_reason"])
-    record_event(MembershipEvent.Action.MEMBER_REACTIVATED, actor=actor, member=member)
+    membership_event_record(
+        action=MembershipEvent.Action.MEMBER_REACTIVATED, actor=actor, member=member
+    )
     key_cache.forget_keys()
     return member
 
@@ -254,8 +260,8 @@ def user_invite(
         raise EmailTaken(
             _("Someone already has an account with this email."), field="email"
         ) from error
-    record_event(
-        MembershipEvent.Action.USER_INVITED,
+    membership_event_record(
+        action=MembershipEvent.Action.USER_INVITED,
         actor=actor,
         member=member,
         subject_user=user,
@@ -285,8 +291,8 @@ def user_invitation_resend(*, user: User, actor: User) -> User:
             _("%(user)s has already accepted; they can reset their password if it is lost.")
             % {"user": user.get_full_name()}
         )
-    record_event(
-        MembershipEvent.Action.USER_INVITED,
+    membership_event_record(
+        action=MembershipEvent.Action.USER_INVITED,
         actor=actor,
         member_id=user.member_id,
         subject_user=user,
@@ -321,8 +327,8 @@ def user_two_factor_reset(*, user: User, actor: User, reason: str) -> User:
             _("%(user)s has no two-factor sign-in to reset.") % {"user": user.get_full_name()}
         )
     sessions.sign_out_everywhere(user=user)
-    record_event(
-        MembershipEvent.Action.TWO_FACTOR_RESET,
+    membership_event_record(
+        action=MembershipEvent.Action.TWO_FACTOR_RESET,
         actor=actor,
         member_id=user.member_id,
         subject_user=user,
@@ -354,8 +360,8 @@ def user_change_role(*, user: User, actor: User, role: str) -> User:
     previous = user.role
     user.role = role
     user.save(update_fields=["role"])
-    record_event(
-        MembershipEvent.Action.USER_ROLE_CHANGED,
+    membership_event_record(
+        action=MembershipEvent.Action.USER_ROLE_CHANGED,
         actor=actor,
         member_id=user.member_id,
         subject_user=user,
@@ -380,8 +386,8 @@ def user_deactivate(*, user: User, actor: User) -> User:
         )
     user.is_active = False
     user.save(update_fields=["is_active"])
-    record_event(
-        MembershipEvent.Action.USER_DEACTIVATED,
+    membership_event_record(
+        action=MembershipEvent.Action.USER_DEACTIVATED,
         actor=actor,
         member_id=user.member_id,
         subject_user=user,
@@ -396,8 +402,8 @@ def user_reactivate(*, user: User, actor: User) -> User:
         raise InvalidTransition(_("%(user)s is already active.") % {"user": user.get_full_name()})
     user.is_active = True
     user.save(update_fields=["is_active"])
-    record_event(
-        MembershipEvent.Action.USER_REACTIVATED,
+    membership_event_record(
+        action=MembershipEvent.Action.USER_REACTIVATED,
         actor=actor,
         member_id=user.member_id,
         subject_user=user,
@@ -451,8 +457,8 @@ def api_key_create(
         except IntegrityError:  # two keys drew the same 32-bit prefix: draw again
             if attempt == 2:
                 raise
-    record_event(
-        MembershipEvent.Action.API_KEY_CREATED,
+    membership_event_record(
+        action=MembershipEvent.Action.API_KEY_CREATED,
         actor=actor,
         member=member,
         details={"api_key": prefix, "name": api_key.name, "scopes": api_key.scopes},
@@ -469,8 +475,8 @@ def api_key_revoke(*, api_key: ApiKey, actor: User) -> ApiKey:
     api_key.revoked_by = actor
     api_key.save(update_fields=["revoked_at", "revoked_by"])
     key_cache.forget_keys()
-    record_event(
-        MembershipEvent.Action.API_KEY_REVOKED,
+    membership_event_record(
+        action=MembershipEvent.Action.API_KEY_REVOKED,
         actor=actor,
         member_id=api_key.member_id,
         details={"api_key": api_key.prefix, "name": api_key.name},

@@ -259,6 +259,10 @@ class TwoFactorView(LoginRequiredMixin, View):
             return self.get(request, disable_form=form, status=400)
         try:
             two_factor.two_factor_disable(user=request.user, **form.cleaned_data)
+        except two_factor.AlreadyOff as already:
+            # What the person asked for is already so: say it on the page they land on.
+            messages.info(request, already.message)
+            return redirect("alliance:two_factor")
         except ApplicationError as error:
             form.add_error(None, error.message)
             return self.get(request, disable_form=form, status=400)

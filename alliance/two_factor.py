@@ -21,7 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from redis.exceptions import RedisError
 
 from alliance import tasks
-from alliance.audit import after_commit, record_event
+from alliance.audit import after_commit, membership_event_record
 from alliance.models import MembershipEvent
 from config.exceptions import ApplicationError
 
@@ -34,6 +34,13 @@ BACKUP_DEVICE_NAME = "backup codes"
 class WrongCode(ApplicationError):
     def __init__(self, message: str | None = None):
         super().__init__(message or _("This code is not right. Check your app and try again."))
+
+
+class AlreadyOff(ApplicationError):
+    """Turning off what is not on (a second tab, or an authenticator never confirmed)."""
+
+    def __init__(self):
+        super().__init__(_("Two-factor sign-in is already off."))
 
 
 @dataclass(frozen=True)
@@ -157,14 +164,15 @@ def two_factor_disable(*, user, code: str = "", password: str = "") -> None:
             raise WrongCode(_("This password is not right."))
     elif not code or _verify(user=user, code=code).device is None:
         raise WrongCode()
-    devices_remove(user=user)
+    if not devices_remove(user=user):
+        raise AlreadyOff()
     _record(MembershipEvent.Action.TWO_FACTOR_OFF, user=user)
     # Someone else with the password could have done it: the person hears of it either way.
     after_commit(tasks.send_two_factor_changed, user_id=user.pk, change="off")
 
 
 def _record(action: str, *, user) -> None:
-    record_event(action, actor=user, member_id=user.member_id, subject_user=user)
+    membership_event_record(action=action, actor=user, member_id=user.member_id, subject_user=user)
 
 
 def devices_remove(*, user) -> int:

@@ -486,6 +486,25 @@ def test_turning_it_on_and_off_is_recorded_and_turning_off_is_told_by_email(
     assert "/account/two-factor/" in email.body
 
 
+def test_turning_off_twice_is_refused_and_told_once(
+    client, member_admin, django_capture_on_commit_callbacks
+):
+    device = enrol(client, member_admin)
+    sign_in(client, member_admin.email)
+    client.post(reverse("sign_in_code"), {"code": code_for(device, 1)})
+    url = reverse("alliance:two_factor_action", args=["disable"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(url, {"password": PASSWORD})
+        second = client.post(url, {"password": PASSWORD})
+
+    assert first.status_code == 302
+    assert second.status_code == 302
+    assert "Two-factor sign-in is already off." in client.get(second.url).content.decode()
+    assert MembershipEvent.objects.filter(action="two_factor_off").count() == 1
+    assert len(mail.outbox) == 1
+
+
 def test_turning_off_with_a_current_code(client, member_admin):
     device = enrol(client, member_admin)
     sign_in(client, member_admin.email)
