@@ -34,6 +34,7 @@ from alliance.models import ApiKey, MembershipApplication, User
 from alliance.sign_in import limit_sign_in, login_rate
 from alliance.tokens import invitation_token_generator
 from config.exceptions import ApplicationError
+from config.pagination import query_without_page
 
 PAGE_SIZE = 25
 
@@ -222,10 +223,12 @@ class DirectoryView(MemberRequiredMixin, TemplateView):
             role=filters.get("role", ""),
         )
         page = Paginator(members, PAGE_SIZE).get_page(self.request.GET.get("page"))
-        query = self.request.GET.copy()
-        query.pop("page", None)
         return super().get_context_data(
-            form=form, page=page, members=page.object_list, query=query.urlencode(), **kwargs
+            form=form,
+            page=page,
+            members=page.object_list,
+            query=query_without_page(self.request),
+            **kwargs,
         )
 
 
@@ -239,10 +242,12 @@ class ActivityView(MemberAdminRequiredMixin, TemplateView):
         action = form.cleaned_data["action"] if form.is_valid() else ""
         events = selectors.member_activity(member=self.request.user.member, action=action)
         page = Paginator(events, PAGE_SIZE).get_page(self.request.GET.get("page"))
-        query = self.request.GET.copy()
-        query.pop("page", None)
         return super().get_context_data(
-            form=form, page=page, events=page.object_list, query=query.urlencode(), **kwargs
+            form=form,
+            page=page,
+            events=page.object_list,
+            query=query_without_page(self.request),
+            **kwargs,
         )
 
 

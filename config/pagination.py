@@ -1,4 +1,5 @@
-"""Pagination that refuses a malformed page parameter instead of quietly ignoring it.
+"""Pagination: the API's, which refuses a malformed page parameter instead of quietly
+ignoring it, and the query string the portal's page links carry.
 
 DRF falls back to the default page when ``?limit=abc`` or ``?offset=-3`` is sent;
 a client then reads a page it did not ask for without knowing. These answer 400
@@ -83,3 +84,10 @@ class StrictCursorPagination(CursorPagination):
                 {self.page_size_query_param: (1, self.max_page_size or self.page_size)},
             )
         return parameters
+
+
+def query_without_page(request) -> str:
+    """The list's query string (its filters) for the page links, which add their own page."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()

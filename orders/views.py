@@ -21,6 +21,7 @@ from django_ratelimit.decorators import ratelimit
 
 from alliance.constants import UserRole
 from alliance.views import PAGE_SIZE, MemberRequiredMixin
+from config.pagination import query_without_page
 from orders import notes, quotes, selectors, services
 from orders.exceptions import InvalidTransition
 from orders.forms import (
@@ -50,12 +51,6 @@ def may_order(user) -> bool:
 
 def is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def _detail_url(order: Order) -> str:
@@ -126,7 +121,7 @@ class OrderListView(OrderPageMixin, TemplateView):
             form=form,
             page=page,
             orders=page.object_list,
-            query=_query_without_page(self.request),
+            query=query_without_page(self.request),
             filtered=form.is_bound,
             may_order=may_order(user),
             show_member=user.is_staff,

@@ -11,16 +11,11 @@ from django.shortcuts import get_object_or_404
 from django.views.generic import TemplateView
 
 from alliance.views import PAGE_SIZE, MemberRequiredMixin
+from config.pagination import query_without_page
 from scheduling import board, selectors
 from scheduling.forms import DepartureSearchForm, LineFilterForm
 
 SEARCH_RESULTS = 10
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def _may_see_operations(user, trip) -> bool:
@@ -46,7 +41,7 @@ class BoardView(ScheduleView):
             form=form,
             page=page,
             lines=page.object_list,
-            query=_query_without_page(self.request),
+            query=query_without_page(self.request),
             **kwargs,
         )
 
@@ -67,7 +62,7 @@ class LineBoardView(ScheduleView):
             timetables=board.line_timetables(line=line),
             page=page,
             trips=page.object_list,
-            query=_query_without_page(self.request),
+            query=query_without_page(self.request),
             **kwargs,
         )
 

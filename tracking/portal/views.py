@@ -25,6 +25,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from alliance.views import PAGE_SIZE, MemberRequiredMixin
+from config.pagination import query_without_page
 from orders.models import Shipment
 from orders.selectors import sees_prices
 from orders.tracking_numbers import normalise
@@ -47,12 +48,6 @@ PHOTO_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png"}
 def may_post(user) -> bool:
     """Administrators and dispatchers of a member, and alliance staff, post events."""
     return user.is_staff or may_order(user)
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def _detail_url(shipment: Shipment) -> str:
@@ -97,7 +92,7 @@ class ShipmentListView(ShipmentPageMixin, TemplateView):
             form=form,
             page=page,
             shipments=shipments,
-            query=_query_without_page(self.request),
+            query=query_without_page(self.request),
             filtered=form.is_bound,
             show_member=user.is_staff,
             **kwargs,
