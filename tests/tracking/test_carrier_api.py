@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 import schemathesis
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from alliance.constants import ApiScope
 from config.wsgi import application
@@ -628,3 +629,155 @@ def test_the_event_endpoints_answer_as_their_published_schema_says(
     assert statuses == [201, 200, 200, 201]
     documented = schema.raw_schema["components"]["schemas"]["EventRequest"]
     assert {"event_id", "code", "occurred_at"} <= set(documented["required"])
+
+
+def shipment_path(shipment) -> str:
+    return f"/api/v1/shipments/{shipment.tracking_number}/events/"
+
+
+def test_crossing_the_border_reaches_the_shipments_on_board_and_closes_the_gate_stop(
+    api, network, trip_under_way, django_capture_on_commit_callbacks
+):
+    j = trip_under_way
+    path = f"/api/v1/trips/{j.trip.pk}/events/"
+    for body in (
+        trip_event("departed_origin", network.chongqing, 0.9),
+        trip_event("arrived_border", network.youyiguan, 0.5),
+        trip_event("crossed_border", network.huu_nghi, 0.3),
+    ):
+        assert post(api, path, body, django_capture_on_commit_callbacks).status_code == 201
+    for shipment in (j.through, j.to_border, j.from_border):
+        shipment.refresh_from_db()
+    assert j.through.status == "crossed_border"
+    assert j.to_border.status == "arrived_destination"  # unloaded at Youyiguan
+    gate = TripStop.objects.get(trip=j.trip, location=network.youyiguan)
+    crossing = TrackingEvent.objects.get(code="crossed_border")
+    assert gate.actual_departure == crossing.occurred_at
+
+
+def test_import_clearance_and_delivery_round_move_the_shipment(
+    api, trip_under_way, django_capture_on_commit_callbacks
+):
+    shipment = trip_under_way.through
+    cleared = {
+        "event_id": "IM-1",
+        "code": "import_cleared",
+        "occurred_at": at(0.3),
+        "declaration_number": "100120260004321",
+    }
+    out = {"event_id": "OUT-1", "code": "out_for_delivery", "occurred_at": at(0.1)}
+
+    assert (
+        post(api, shipment_path(shipment), cleared, django_capture_on_commit_callbacks).status_code
+        == 201
+    )
+    shipment.refresh_from_db()
+    assert shipment.status == "import_cleared"
+    assert TrackingEvent.objects.get(external_id="IM-1").declaration_number == "100120260004321"
+    assert (
+        post(api, shipment_path(shipment), out, django_capture_on_commit_callbacks).status_code
+        == 201
+    )
+    shipment.refresh_from_db()
+    assert shipment.status == "out_for_delivery"
+
+
+def test_an_exception_on_one_shipment_carries_its_reason_code(
+    api, trip_under_way, django_capture_on_commit_callbacks
+):
+    shipment = trip_under_way.through
+    body = {"event_id": "EXC-1", "code": "exception", "reason": "damage", "occurred_at": at(0.2)}
+    no_reason = {**body, "event_id": "EXC-2", "reason": None}
+
+    refused = api.post(shipment_path(shipment), no_reason, format="json")
+    stored = post(api, shipment_path(shipment), body, django_capture_on_commit_callbacks)
+
+    assert refused.status_code == 400 and "needs a reason" in " ".join(
+        refused.json()["error"]["fields"]["reason"]
+    )
+    assert stored.status_code == 201
+    event = TrackingEvent.objects.get(external_id="EXC-1")
+    assert (event.reason, event.shipment_id) == ("damage", shipment.pk)
+    assert shipment.timeline.get(code="exception").event.reason == "damage"
+
+
+def test_a_shipment_event_from_before_the_shipment_existed_is_refused(api, trip_under_way):
+    shipment = trip_under_way.through
+    body = {"event_id": "OLD-1", "code": "picked_up", "occurred_at": at(24 * 30)}
+
+    answer = api.post(shipment_path(shipment), body, format="json")
+
+    assert answer.status_code == 400
+    assert answer.json()["error"]["fields"]["occurred_at"] == [
+        "This is before the shipment existed."
+    ]
+    assert not TrackingEvent.objects.exists()
+
+
+def test_a_handover_says_who_signed_and_whether_the_seals_held(api, network, trip_under_way):
+    body = trip_event("handover", network.huu_nghi, 0.1, seal_numbers=["CN-77812"])
+
+    answer = api.post(f"/api/v1/trips/{trip_under_way.trip.pk}/events/", body, format="json")
+
+    fields = answer.json()["error"]["fields"]
+    assert answer.status_code == 400
+    assert fields["signed_by"] == ["Say who signed for the handover."]
+    assert fields["seals_intact"] == ["Say whether the seals were intact: true or false."]
+    assert not Handover.objects.exists()
+
+
+def test_the_offset_the_carrier_sent_is_kept_beside_the_instant(
+    api, network, trip_under_way, django_capture_on_commit_callbacks
+):
+    # Sent as Hanoi time (+07:00): the instant is kept, and so is the offset it was sent with.
+    hanoi = timezone.get_fixed_timezone(7 * 60)
+    sent = (timezone.now() - timedelta(minutes=30)).replace(microsecond=0).astimezone(hanoi)
+    body = {**trip_event("arrived_stop", network.youyiguan, 0.5), "occurred_at": sent.isoformat()}
+    path = f"/api/v1/trips/{trip_under_way.trip.pk}/events/"
+
+    post(api, path, body, django_capture_on_commit_callbacks)
+
+    event = TrackingEvent.objects.get()
+    assert event.utc_offset_minutes == 420
+    assert event.occurred_at == sent
+
+
+def test_two_carriers_may_use_the_same_event_id(
+    network, trip_under_way, carrier, django_capture_on_commit_callbacks
+):
+    # The id is unique per carrier: another member's "42" is another event.
+    shipper = carrier_client(trip_under_way.through.order.member)
+    body = {"event_id": "42", "code": "note", "occurred_at": at(0.2), "remarks": "gate 4"}
+    path = shipment_path(trip_under_way.through)
+
+    first = post(carrier_client(carrier), path, body, django_capture_on_commit_callbacks)
+    second = post(shipper, path, body, django_capture_on_commit_callbacks)
+
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert TrackingEvent.objects.filter(external_id="42").count() == 2
+
+
+def test_a_bulk_body_over_its_limit_is_refused_before_reading(api, settings):
+    events = [{"event_id": f"e{n}", "remarks": "x" * 3000} for n in range(800)]
+
+    answer = api.post("/api/v1/events/bulk/", {"events": events}, format="json")
+
+    assert answer.status_code == 413
+    assert f"at most {settings.TRACKING_BULK_MAX_BYTES}" in answer.json()["error"]["message"]
+    assert not TrackingEvent.objects.exists()
+
+
+def test_the_event_endpoints_need_a_key_with_the_events_scope(network, trip_under_way, carrier):
+    _key, raw = api_key_for(carrier, scopes=[ApiScope.TRIPS_READ])
+    reader = APIClient()
+    reader.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    body = trip_event("arrived_stop", network.youyiguan, 0.2)
+
+    answer = reader.post(f"/api/v1/trips/{trip_under_way.trip.pk}/events/", body, format="json")
+    anonymous = APIClient().post(
+        f"/api/v1/trips/{trip_under_way.trip.pk}/events/", body, format="json"
+    )
+
+    assert answer.status_code == 403
+    assert anonymous.status_code == 401
+    assert not TrackingEvent.objects.exists()
