@@ -212,7 +212,14 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 3
 # retries the connection for seconds, which held every request up while Redis was down. What
 # cannot be published is stored all the same, and the periodic sweeps send it later. Workers
 # reconnect on their own terms (CELERY_BROKER_CONNECTION_MAX_RETRIES), unaffected by this.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0}
+#
+# visibility_timeout: on Redis, a task taken by a worker that died (no ack, acks late) goes
+# back to the queue after this many seconds, for another worker to redo. Longer than any task
+# runs, or a slow task would be handed out twice (harmless, applying is idempotent, but waste).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 0,
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+}
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 # Webhook deliveries wait on other companies' servers, so they have their own queue (and

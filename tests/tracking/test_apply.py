@@ -106,6 +106,25 @@ def test_eta_adds_the_gates_median_dwell_this_week(network, trips, tariff):
     assert eta.describe(forecasts[4].basis) == "+3 h: Youyiguan median dwell this week"
 
 
+def test_the_gate_dwell_is_the_median_of_this_weeks_crossings_only(network, trips, tariff):
+    trip = _trip_with(network, trips, 1)
+    gate_stops = list(TripStop.objects.filter(location=network.youyiguan).exclude(trip=trip)[:4])
+    now = timezone.now()
+    # This week: 5, 6 and 13 hours (median 6, mean 8). Ten days ago: 20 hours, too old to count.
+    for (days_ago, hours), stop in zip(
+        ((1, 5), (2, 6), (3, 13), (10, 20)), gate_stops, strict=True
+    ):
+        TripStop.objects.filter(pk=stop.pk).update(
+            actual_arrival=now - timedelta(days=days_ago, hours=hours),
+            actual_departure=now - timedelta(days=days_ago),
+        )
+
+    forecasts = {f.stop.sequence: f for f in eta.forecast(trip)}
+
+    assert forecasts[2].expected_departure - forecasts[2].expected_arrival == timedelta(hours=6)
+    assert eta.describe(forecasts[4].basis) == "+2 h: Youyiguan median dwell this week"
+
+
 def test_eta_falls_back_to_the_plan_with_thin_history(network, trips, tariff):
     trip = _trip_with(network, trips, 1)
     forecasts = {f.stop.sequence: f for f in eta.forecast(trip)}

@@ -781,3 +781,21 @@ def test_the_event_endpoints_need_a_key_with_the_events_scope(network, trip_unde
     assert answer.status_code == 403
     assert anonymous.status_code == 401
     assert not TrackingEvent.objects.exists()
+
+
+def test_applying_is_asked_for_only_once_the_event_is_committed(
+    api, network, trip_under_way, django_capture_on_commit_callbacks
+):
+    # Tasks run in-process here: had the apply been queued before the commit, it would
+    # already have run when the answer came back.
+    body = trip_event("departed_origin", network.chongqing, 0.5)
+    with django_capture_on_commit_callbacks(execute=False) as on_commit:
+        answer = api.post(f"/api/v1/trips/{trip_under_way.trip.pk}/events/", body, format="json")
+
+    assert answer.status_code == 201
+    assert TrackingEvent.objects.get().applied_at is None
+    for callback in on_commit:
+        callback()
+    assert TrackingEvent.objects.get().applied_at is not None
+    trip_under_way.through.refresh_from_db()
+    assert trip_under_way.through.status == "departed_origin"

@@ -212,3 +212,44 @@ def test_export_costs_the_same_queries_whatever_the_history(
 )
 def test_utc_offset(minutes, offset):
     assert utc_offset(minutes) == offset
+
+
+def test_the_rest_of_the_table_stops_a_damage_sealed_handover_cancelling_and_a_position(
+    network, trips, tariff, shipper
+):
+    from decimal import Decimal
+
+    from tracking.models import TrackingEvent
+
+    shipment = make_shipment(network, shipper)
+    put_through(
+        shipment,
+        [
+            Step(Code.BOOKED, -24),
+            Step(Code.DEPARTED_ORIGIN, 0, stop=1),
+            Step(Code.ARRIVED_STOP, 10, stop=2),
+            Step(Code.HANDOVER, 11, stop=2, seals_intact=True),
+            Step(Code.DEPARTED_STOP, 12, stop=2),
+            Step(Code.EXCEPTION, 14, reason=Reason.DAMAGE, remarks="Crushed pallet"),
+            Step(Code.CANCELLED, 15),
+        ],
+    )
+    # An exception reported from the roadside, by its coordinates alone.
+    TrackingEvent.objects.filter(code=Code.EXCEPTION).update(
+        location=None, latitude=Decimal("21.8452000"), longitude=Decimal("106.7612500")
+    )
+
+    events = client_for(shipper).get(url(shipment)).json()["epcisBody"]["eventList"]
+    by_code = {event["la:code"]: event for event in events}
+
+    def triple(code):
+        event = by_code[code]
+        return (event["action"], event["bizStep"], event["disposition"])
+
+    assert triple("arrived_stop") == ("OBSERVE", "arriving", "in_transit")
+    assert triple("departed_stop") == ("OBSERVE", "departing", "in_transit")
+    assert triple("handover") == ("OBSERVE", OWN + "bizstep/handover", "container_closed")
+    assert triple("exception") == ("OBSERVE", OWN + "bizstep/exception", "damaged")
+    assert by_code["exception"]["persistentDisposition"] == {"set": ["damaged"]}
+    assert by_code["exception"]["readPoint"] == {"id": "geo:21.8452,106.76125"}
+    assert triple("cancelled") == ("DELETE", "decommissioning", "inactive")
