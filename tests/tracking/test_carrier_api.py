@@ -497,6 +497,59 @@ def test_positions_refused_per_item(api, trip_under_way):
     assert "between -90 and 90" in response.json()["error"]["fields"]["positions.0.latitude"][0]
 
 
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"recorded_at": at(-2)}, "recorded_at", "10 minutes in the future"),
+        ({"recorded_at": "2026-11-24T08:00:00"}, "recorded_at", "UTC offset"),
+        ({"speed_kmh": 400}, "speed_kmh", "between 0 and 300"),
+        ({"temperature_c": -80}, "temperature_c", "between -60 and 60"),
+        ({"longitude": "east"}, "longitude", "Send a number."),
+    ],
+)
+def test_each_bad_position_field_is_named(api, trip_under_way, change, field, message):
+    ping = {"recorded_at": at(0.1), "latitude": 21.8, "longitude": 106.7, **change}
+
+    response = api.post(
+        f"/api/v1/trips/{trip_under_way.trip.pk}/positions/", {"positions": [ping]}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert message in " ".join(response.json()["error"]["fields"][f"positions.0.{field}"])
+    assert not Position.objects.exists()
+
+
+def test_at_most_1000_positions_in_one_request(api, trip_under_way):
+    ping = {"recorded_at": at(0.1), "latitude": 21.8, "longitude": 106.7}
+
+    response = api.post(
+        f"/api/v1/trips/{trip_under_way.trip.pk}/positions/",
+        {"positions": [ping] * 1001},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "At most 1000 positions" in json.dumps(response.json(), ensure_ascii=False)
+    assert not Position.objects.exists()
+
+
+def test_a_cancelled_shipment_stays_cancelled(
+    api, network, trip_under_way, django_capture_on_commit_callbacks
+):
+    from orders.models import Shipment
+
+    j = trip_under_way
+    Shipment.objects.filter(pk=j.through.pk).update(status="cancelled")
+    body = trip_event("departed_origin", network.chongqing, 0.5)
+
+    post(api, f"/api/v1/trips/{j.trip.pk}/events/", body, django_capture_on_commit_callbacks)
+
+    j.through.refresh_from_db()
+    j.to_border.refresh_from_db()
+    assert j.through.status == "cancelled"
+    assert j.to_border.status == "departed_origin"
+
+
 def test_a_heading_rounding_up_to_360_is_north(api, trip_under_way):
     response = api.post(
         f"/api/v1/trips/{trip_under_way.trip.pk}/positions/",
